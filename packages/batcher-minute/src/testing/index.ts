@@ -1,0 +1,2 @@
+export { ManualClock } from '@sluice/core/testing';
+export { FixedWindowBatcher } from './FixedWindowBatcher.js';

@@ -1,0 +1,66 @@
+import type { DeliveryLedger } from './ledger/DeliveryLedger.js';
+import type { DrainOptions, Pipeline } from './pipeline/Pipeline.js';
+import type { RouteHealth } from './pipeline/RouteHealth.js';
+import type { SluiceEvents } from './pipeline/SluiceEvents.js';
+import type { Receipt } from './send/Receipt.js';
+import type { SendApi } from './send/SendApi.js';
+
+/**
+ * The application's handle: `send.<destination>(params)` anywhere, `flush()` when you need
+ * everything stored now, `close()` once at shutdown.
+ */
+export class Sluice {
+  /** One function per installed destination, e.g. `sluice.send.s3({ bucket, prefix, payload })`. */
+  readonly send: SendApi;
+  readonly #pipeline: Pipeline;
+  readonly #ledger: DeliveryLedger;
+  readonly #detachExitHooks: () => void;
+
+  constructor(pipeline: Pipeline, ledger: DeliveryLedger, detachExitHooks: () => void) {
+    this.#pipeline = pipeline;
+    this.#ledger = ledger;
+    this.#detachExitHooks = detachExitHooks;
+    const send: Record<string, (params: unknown) => Receipt> = {};
+    for (const name of pipeline.destinationNames()) send[name] = (params) => pipeline.send(name, params);
+    this.send = Object.freeze(send) as SendApi;
+  }
+
+  /** `send` by destination name, for destinations chosen at run time. */
+  sendTo(destination: string, params: object): Receipt {
+    return this.#pipeline.send(destination, params);
+  }
+
+  /** Seals every open batch and resolves once everything accepted so far is stored. */
+  flush(options?: DrainOptions): Promise<void> {
+    return this.#pipeline.flush(options);
+  }
+
+  /**
+   * Stops accepting events (send throws ClosedError), delivers everything, stops every timer.
+   * Safe to call more than once. Rejects with ShutdownTimeoutError if `timeoutMs` passes first.
+   */
+  close(options?: DrainOptions): Promise<void> {
+    this.#detachExitHooks();
+    return this.#pipeline.close(options);
+  }
+
+  /** How many destinations have delivered the event `id` (0 while pending or if forgotten). */
+  deliveredCount(id: string): number {
+    return this.#ledger.deliveredCount(id);
+  }
+
+  /** Per destination route: pending events and bytes, deliveries, last error, retries. */
+  health(): RouteHealth[] {
+    return this.#pipeline.health();
+  }
+
+  on<E extends keyof SluiceEvents>(event: E, listener: (...args: SluiceEvents[E]) => void): this {
+    this.#pipeline.on(event, listener as never);
+    return this;
+  }
+
+  off<E extends keyof SluiceEvents>(event: E, listener: (...args: SluiceEvents[E]) => void): this {
+    this.#pipeline.off(event, listener as never);
+    return this;
+  }
+}

@@ -1,0 +1,31 @@
+import type { BatchWindow } from './Batcher.js';
+
+/**
+ * The identity of a batch: fixed when it opens, stable across retries and restarts. Two
+ * uploads of the same identity write the same key, so a retry never makes a second object.
+ */
+export interface BatchIdentity {
+  /** The destination's canonical route, e.g. `s3://bucket/prefix/`. */
+  readonly routeId: string;
+  /** The batcher window's start, ms since the epoch. */
+  readonly windowStart: number;
+  /** 0 for the first batch of a route and window; a cap that splits the window counts up. */
+  readonly sequence: number;
+  /** The id of the sluice that accepted the events. */
+  readonly producerId: string;
+}
+
+/** Everything a key formatter or uploader may know about a sealed batch. */
+export interface BatchInfo<Target = unknown> {
+  readonly identity: BatchIdentity;
+  /** SHA-256 of the identity, 64 lowercase hex characters. */
+  readonly identifier: string;
+  /** When the batch's first event was accepted (ms since the epoch): the key's timestamp. */
+  readonly openedAt: number;
+  readonly window: BatchWindow;
+  /** The destination-specific target (for S3: bucket and prefix). */
+  readonly target: Target;
+  readonly events: number;
+  /** Bytes of the encoded records, before the serializer frames or compresses them. */
+  readonly bytes: number;
+}

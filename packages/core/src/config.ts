@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto';
+import type { LogLevel } from './log/JsonLogger.js';
+import { compileValidator } from './validation/ajv.js';
+
+export interface RetryOptions {
+  /** First delay after a retryable failure; doubles per consecutive failure (full jitter). */
+  readonly initialDelayMs: number;
+  /** Cap of the retryable delay. */
+  readonly maxDelayMs: number;
+  /** Delay between attempts after an error retrying soon cannot fix (AccessDenied, NoSuchBucket). */
+  readonly permanentErrorDelayMs: number;
+}
+
+/** Options of `createSluice()`. Every key has a default; see docs/config-reference.md. */
+export interface SluiceOptions {
+  readonly producerId: string;
+  readonly maxEventBytes: number;
+  readonly maxConcurrentUploads: number;
+  readonly ledgerCapacity: number;
+  readonly drainOnExit: boolean;
+  readonly logLevel: LogLevel;
+  readonly retry: RetryOptions;
+}
+
+export type SluiceOptionsInput = Partial<Omit<SluiceOptions, 'retry'>> & { retry?: Partial<RetryOptions> };
+
+export const sluiceOptionsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    producerId: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9._-]{1,64}$',
+      description:
+        'Identifies this producer in every batch identity (and so in every key hash). Default: 16 random hex characters per process. Set it to a stable value per replica only with a durable spool.',
+      'x-fix': 'Use 1 to 64 letters, digits, dots, underscores or dashes.',
+    },
+    maxEventBytes: {
+      type: 'integer',
+      minimum: 1,
+      default: 1_048_576,
+      description: 'Largest encoded event send() accepts, in bytes; a larger one throws EventTooLargeError.',
+    },
+    maxConcurrentUploads: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 64,
+      default: 4,
+      description: 'Batches uploaded at the same time, across all destinations.',
+    },
+    ledgerCapacity: {
+      type: 'integer',
+      minimum: 0,
+      default: 100_000,
+      description: 'How many recent event ids the delivery ledger remembers for deliveredCount().',
+    },
+    drainOnExit: {
+      type: 'boolean',
+      default: true,
+      description:
+        'Seal and upload open batches when the event loop empties (beforeExit), so a script that forgets close() still delivers.',
+    },
+    logLevel: {
+      type: 'string',
+      enum: ['debug', 'info', 'warn', 'error', 'silent'],
+      default: 'warn',
+      description: 'Level of the default JSON logger on stderr (ignored when LOGGER is bound).',
+    },
+    retry: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'Backoff of failed uploads. A failed batch is never dropped: it is retried until delivered or closed.',
+      properties: {
+        initialDelayMs: { type: 'integer', minimum: 1, default: 1_000, description: 'First retry delay after a retryable failure.' },
+        maxDelayMs: { type: 'integer', minimum: 1, default: 60_000, description: 'Cap of the exponential retry delay.' },
+        permanentErrorDelayMs: {
+          type: 'integer',
+          minimum: 1,
+          default: 300_000,
+          description: 'Delay between attempts after an error retrying soon cannot fix (AccessDenied, NoSuchBucket).',
+        },
+      },
+    },
+  },
+} as const;
+
+const validateOptions = compileValidator<Omit<SluiceOptions, 'producerId'> & { producerId?: string }>(
+  'createSluice() options',
+  sluiceOptionsSchema,
+);
+
+/** Validates options and fills in defaults; throws ValidationError naming each bad field. */
+export function parseSluiceOptions(input: SluiceOptionsInput = {}): SluiceOptions {
+  const parsed = validateOptions(structuredClone(input));
+  return { ...parsed, producerId: parsed.producerId ?? randomBytes(8).toString('hex') };
+}

@@ -1,0 +1,25 @@
+import type { ServiceIdentifier } from 'inversify';
+import type { Batcher } from '../batch/Batcher.js';
+import type { Destination } from '../destination/Destination.js';
+import type { KeyFormatter } from '../key/KeyFormatter.js';
+import type { DeliveryLedger } from '../ledger/DeliveryLedger.js';
+import type { Logger } from '../log/Logger.js';
+import type { Serializer } from '../serialization/Serializer.js';
+import type { Spool } from '../spool/Spool.js';
+import type { Clock } from '../time/Clock.js';
+import type { Uploader } from '../upload/Uploader.js';
+import type { SluiceOptions } from '../config.js';
+
+// Symbol.for, not Symbol(): two copies of @sluice/core in one application still agree on
+// the tokens, so a binding made through one copy is found through the other.
+export const CLOCK = Symbol.for('@sluice/core:Clock') as ServiceIdentifier<Clock>;
+export const BATCHER = Symbol.for('@sluice/core:Batcher') as ServiceIdentifier<Batcher>;
+export const SPOOL = Symbol.for('@sluice/core:Spool') as ServiceIdentifier<Spool>;
+export const LEDGER = Symbol.for('@sluice/core:DeliveryLedger') as ServiceIdentifier<DeliveryLedger>;
+export const LOGGER = Symbol.for('@sluice/core:Logger') as ServiceIdentifier<Logger>;
+/** Multi-bound: every binding is one destination of the sluice. */
+export const DESTINATION = Symbol.for('@sluice/core:Destination') as ServiceIdentifier<Destination>;
+export const SERIALIZER = Symbol.for('@sluice/core:Serializer') as ServiceIdentifier<Serializer>;
+export const KEY_FORMATTER = Symbol.for('@sluice/core:KeyFormatter') as ServiceIdentifier<KeyFormatter>;
+export const UPLOADER = Symbol.for('@sluice/core:Uploader') as ServiceIdentifier<Uploader>;
+export const SLUICE_OPTIONS = Symbol.for('@sluice/core:SluiceOptions') as ServiceIdentifier<SluiceOptions>;

@@ -1,0 +1,85 @@
+import type { BatchWindow } from '../batch/Batcher.js';
+import type { BatchIdentity, BatchInfo } from '../batch/BatchInfo.js';
+import type { DeliveryReport } from '../send/Receipt.js';
+import type { Timer } from '../time/Clock.js';
+import type { DestinationState } from './DestinationState.js';
+
+type Waiter = { readonly id: string; readonly resolve: (report: DeliveryReport) => void };
+
+/**
+ * One batch through its life: open (accepting events), sealed (immutable, being delivered),
+ * delivered. Records live in the spool under `identifier`; the batch keeps counts and ids.
+ */
+export class Batch {
+  state: 'open' | 'sealed' | 'delivered' = 'open';
+  events = 0;
+  bytes = 0;
+  readonly eventIds: string[] = [];
+  /** Window-end timer while open; retry timer while sealed and waiting. */
+  timer: Timer | undefined;
+  /** Failed attempts since the last success: drives the backoff. */
+  failures = 0;
+  key: string | undefined;
+  location: string | undefined;
+  deliveredAt: number | undefined;
+  #waiters: Waiter[] | undefined;
+  #settled: { promise: Promise<void>; resolve: () => void } | undefined;
+
+  constructor(
+    readonly destination: DestinationState,
+    readonly routeId: string,
+    readonly target: unknown,
+    readonly identity: BatchIdentity,
+    readonly identifier: string,
+    readonly window: BatchWindow,
+    readonly openedAt: number,
+  ) {}
+
+  info(): BatchInfo {
+    return {
+      identity: this.identity,
+      identifier: this.identifier,
+      openedAt: this.openedAt,
+      window: this.window,
+      target: this.target,
+      events: this.events,
+      bytes: this.bytes,
+    };
+  }
+
+  /** The delivery report of event `id`, once the batch is stored. */
+  whenDelivered(id: string): Promise<DeliveryReport> {
+    if (this.state === 'delivered') return Promise.resolve(this.#report(id));
+    return new Promise((resolve) => (this.#waiters ??= []).push({ id, resolve }));
+  }
+
+  /** Resolves when the batch is delivered. */
+  whenSettled(): Promise<void> {
+    if (this.state === 'delivered') return Promise.resolve();
+    if (!this.#settled) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.#settled = { promise, resolve };
+    }
+    return this.#settled.promise;
+  }
+
+  markDelivered(location: string, at: number): void {
+    this.state = 'delivered';
+    this.location = location;
+    this.deliveredAt = at;
+    for (const waiter of this.#waiters ?? []) waiter.resolve(this.#report(waiter.id));
+    this.#waiters = undefined;
+    this.#settled?.resolve();
+  }
+
+  #report(id: string): DeliveryReport {
+    return {
+      id,
+      destination: this.destination.destination.name,
+      key: this.key as string,
+      location: this.location as string,
+      deliveredAt: this.deliveredAt as number,
+    };
+  }
+}

@@ -1,0 +1,203 @@
+import { ContainerModule } from 'inversify';
+import { describe, expect, it, vi } from 'vitest';
+import type { Batcher } from '../batch/Batcher.js';
+import { createSluice } from '../createSluice.js';
+import { BATCHER, CLOCK, DESTINATION } from '../di/tokens.js';
+import { ClosedError } from '../errors/ClosedError.js';
+import { DeliveryError } from '../errors/DeliveryError.js';
+import { EventTooLargeError } from '../errors/EventTooLargeError.js';
+import { SerializationError } from '../errors/SerializationError.js';
+import { ShutdownTimeoutError } from '../errors/ShutdownTimeoutError.js';
+import { ValidationError } from '../errors/ValidationError.js';
+import type { DeliveryErrorEvent } from './SluiceEvents.js';
+import { ManualClock } from '../testing/ManualClock.js';
+import { RecordingDestination } from '../testing/RecordingDestination.js';
+
+/** One-minute windows, optionally capped by event count: the shape of the minute batcher. */
+function minuteRule(maxEvents = Infinity): Batcher {
+  return {
+    windowOf: (now) => ({ start: now - (now % 60_000), end: now - (now % 60_000) + 60_000 }),
+    wouldOverflow: (fill) => fill.events + 1 > maxEvents,
+  };
+}
+
+function setup(options: { maxEvents?: number; destinations?: RecordingDestination[]; maxEventBytes?: number } = {}) {
+  const clock = new ManualClock('2024-05-25T16:14:58.000Z');
+  const destinations = options.destinations ?? [new RecordingDestination()];
+  const sluice = createSluice({
+    drainOnExit: false,
+    logLevel: 'silent',
+    producerId: 'test-producer',
+    ...(options.maxEventBytes ? { maxEventBytes: options.maxEventBytes } : {}),
+    retry: { initialDelayMs: 1_000, maxDelayMs: 8_000, permanentErrorDelayMs: 300_000 },
+    modules: [
+      new ContainerModule(({ bind }) => {
+        bind(CLOCK).toConstantValue(clock);
+        bind(BATCHER).toConstantValue(minuteRule(options.maxEvents));
+        for (const destination of destinations) bind(DESTINATION).toConstantValue(destination);
+      }),
+    ],
+  });
+  const [destination] = destinations as [RecordingDestination];
+  const send = (stream: string, payload: unknown, id?: string) =>
+    sluice.sendTo(destination.name, id ? { stream, payload, id } : { stream, payload });
+  return { clock, sluice, destination, send };
+}
+
+describe('Pipeline', () => {
+  it('returns a receipt synchronously and uploads nothing until the minute ends', async () => {
+    const { clock, destination, send } = setup();
+    const receipt = send('a', { n: 1 });
+    expect(receipt.id).toBe('test-producer-0');
+    await clock.advance(1_000);
+    expect(destination.objects).toHaveLength(0);
+    await clock.advanceTo('2024-05-25T16:15:00.000Z');
+    expect(destination.objects).toHaveLength(1);
+    expect(await receipt.delivered).toMatchObject({ id: 'test-producer-0', destination: 'recording', key: destination.objects[0]?.key });
+  });
+
+  it('puts all events of one route and minute in one object, in send order, and other minutes and routes apart', async () => {
+    const { clock, destination, send } = setup();
+    for (let i = 0; i < 30; i += 1) send('a', { i });
+    send('b', 'other stream');
+    await clock.advanceTo('2024-05-25T16:15:30.000Z');
+    send('a', 'next minute');
+    await clock.advanceTo('2024-05-25T16:16:00.000Z');
+
+    const byStream = destination.objects.map((o) => [o.batch.target.stream, o.batch.window.start, o.payloads.length]);
+    expect(byStream).toEqual([
+      ['a', Date.parse('2024-05-25T16:14:00Z'), 30],
+      ['b', Date.parse('2024-05-25T16:14:00Z'), 1],
+      ['a', Date.parse('2024-05-25T16:15:00Z'), 1],
+    ]);
+    expect(destination.objects[0]?.payloads).toEqual(Array.from({ length: 30 }, (_, i) => ({ i })));
+    expect(destination.objects[0]?.batch.openedAt).toBe(Date.parse('2024-05-25T16:14:58.000Z'));
+  });
+
+  it('delivers what was sent, not what the object became afterwards', async () => {
+    const { sluice, destination, send } = setup();
+    const payload = { items: [1] };
+    send('a', payload);
+    payload.items.push(2);
+    await sluice.flush();
+    expect(destination.objects[0]?.payloads).toEqual([{ items: [1] }]);
+  });
+
+  it('splits a window when the batcher caps it, into batches with distinct identities', async () => {
+    const { sluice, destination, send } = setup({ maxEvents: 2 });
+    for (let i = 0; i < 5; i += 1) send('a', i);
+    await sluice.flush();
+    expect(destination.objects.map((o) => [o.batch.identity.sequence, o.payloads])).toEqual([
+      [0, [0, 1]],
+      [1, [2, 3]],
+      [2, [4]],
+    ]);
+    expect(new Set(destination.objects.map((o) => o.batch.identifier)).size).toBe(3);
+    for (const o of destination.objects) expect(o.batch.identifier).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('rejects bad parameters with the field, value and rule, and keeps every other event', async () => {
+    const { sluice, destination, send } = setup();
+    send('a', 'before');
+    expect(() => sluice.sendTo('recording', { stream: '', payload: 1 })).toThrow(ValidationError);
+    expect(() => sluice.sendTo('recording', { stream: 'a' })).toThrow(/\/payload: is missing; is required/);
+    expect(() => sluice.sendTo('recording', { stream: 'a', payload: 1, colour: 'red' })).toThrow(
+      /\/colour: "red" is invalid: is not a known option \(known: stream, payload, id\)/,
+    );
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    expect(() => send('a', circular)).toThrow(SerializationError);
+    expect(() => send('a', 10n)).toThrow(SerializationError);
+    expect(() => send('a', () => 1)).toThrow(SerializationError);
+    send('a', 'after');
+    await sluice.flush();
+    expect(destination.objects.flatMap((o) => o.payloads)).toEqual(['before', 'after']);
+  });
+
+  it('rejects an event over maxEventBytes, saying the size and the limit', () => {
+    const { send } = setup({ maxEventBytes: 100 });
+    expect(() => send('a', 'x'.repeat(200))).toThrow(EventTooLargeError);
+    expect(() => send('a', 'x'.repeat(200))).toThrow(/203 bytes, over the limit of 100 bytes/);
+    expect(() => send('a', 'x'.repeat(90))).not.toThrow();
+  });
+
+  it('names unknown destinations', () => {
+    const { sluice } = setup();
+    expect(() => sluice.sendTo('nope', { payload: 1 })).toThrow(/No destination named "nope".*installed: recording/);
+  });
+
+  it('retries a failed batch with backoff until it is stored, once', async () => {
+    const { clock, sluice, destination, send } = setup();
+    const errors: DeliveryErrorEvent[] = [];
+    sluice.on('deliveryError', (e) => errors.push(e));
+    destination.failNext(3);
+    const receipt = send('a', 'x');
+    await clock.advanceTo('2024-05-25T16:15:00.000Z');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ attempt: 1, retryable: true, code: 'InjectedFailure', events: 1 });
+    expect(errors[0]?.retryInMs).toBeGreaterThanOrEqual(500);
+    expect(errors[0]?.retryInMs).toBeLessThanOrEqual(1_000);
+    await clock.advance(60_000);
+    expect(errors.map((e) => e.attempt)).toEqual([1, 2, 3]);
+    expect(destination.objects).toHaveLength(1);
+    expect(sluice.deliveredCount(receipt.id)).toBe(1);
+    const [health] = sluice.health();
+    expect(health).toMatchObject({ pendingEvents: 0, deliveredEvents: 1, deliveredObjects: 1, retries: 3, lastError: undefined });
+  });
+
+  it('keeps a batch pending after a permanent error, reports it, and retries it slowly', async () => {
+    const { clock, sluice, destination, send } = setup();
+    const errors: DeliveryErrorEvent[] = [];
+    sluice.on('deliveryError', (e) => errors.push(e));
+    destination.failNext(1, new DeliveryError('denied', { code: 'AccessDenied', retryable: false, location: 'recording://a' }));
+    send('a', 'x');
+    await clock.advanceTo('2024-05-25T16:15:00.000Z');
+    expect(errors[0]).toMatchObject({ retryable: false, code: 'AccessDenied' });
+    expect(errors[0]?.retryInMs).toBeGreaterThanOrEqual(240_000);
+    expect(sluice.health()[0]).toMatchObject({ pendingEvents: 1, lastError: { code: 'AccessDenied' } });
+    await clock.advance(200_000);
+    expect(destination.objects).toHaveLength(0);
+    await clock.advance(200_000);
+    expect(destination.objects).toHaveLength(1);
+  });
+
+  it('counts one event sent to two destinations under one id as delivered twice', async () => {
+    const a = new RecordingDestination('alpha');
+    const b = new RecordingDestination('beta');
+    const { sluice } = setup({ destinations: [a, b] });
+    sluice.sendTo('alpha', { stream: 's', payload: 1, id: 'event-1' });
+    sluice.sendTo('beta', { stream: 's', payload: 1, id: 'event-1' });
+    expect(sluice.deliveredCount('event-1')).toBe(0);
+    await sluice.flush();
+    expect(sluice.deliveredCount('event-1')).toBe(2);
+  });
+
+  it('flush() delivers open batches now; close() drains, stops every timer and refuses new events', async () => {
+    const { clock, sluice, destination, send } = setup();
+    send('a', 1);
+    await sluice.flush();
+    expect(destination.objects).toHaveLength(1);
+    send('b', 2);
+    const closing = sluice.close();
+    expect(sluice.close()).toBe(closing);
+    await closing;
+    expect(destination.objects).toHaveLength(2);
+    expect(clock.pendingTimers).toBe(0);
+    expect(() => send('a', 3)).toThrow(ClosedError);
+    expect(() => send('a', 3)).toThrow(/closed: send\(\) is not accepted after close\(\)/);
+  });
+
+  it('close({ timeoutMs }) gives up on a batch that keeps failing and says how many events', async () => {
+    const { clock, sluice, destination, send } = setup();
+    destination.failNext(1000);
+    send('a', 1);
+    send('a', 2);
+    const closing = sluice.close({ timeoutMs: 30_000 });
+    const outcome = vi.fn();
+    closing.then(outcome, outcome);
+    await clock.advance(30_000);
+    expect(outcome).toHaveBeenCalledWith(expect.any(ShutdownTimeoutError));
+    expect(String(outcome.mock.calls[0]?.[0])).toMatch(/1 batch\(es\) holding 2 event\(s\) are undelivered/);
+    expect(clock.pendingTimers).toBe(0);
+  });
+});

@@ -1,0 +1,374 @@
+import { EventEmitter } from 'node:events';
+import type { Batcher } from '../batch/Batcher.js';
+import { batchIdentifier } from '../batch/batchIdentifier.js';
+import type { SluiceOptions } from '../config.js';
+import type { Destination, Route } from '../destination/Destination.js';
+import { ClosedError } from '../errors/ClosedError.js';
+import { DeliveryError } from '../errors/DeliveryError.js';
+import { EventTooLargeError } from '../errors/EventTooLargeError.js';
+import { ShutdownTimeoutError } from '../errors/ShutdownTimeoutError.js';
+import type { DeliveryLedger } from '../ledger/DeliveryLedger.js';
+import type { Logger } from '../log/Logger.js';
+import { retryDelay } from '../retry/backoff.js';
+import type { Receipt } from '../send/Receipt.js';
+import type { CommonSendParams } from '../send/SendApi.js';
+import type { Spool } from '../spool/Spool.js';
+import type { Clock, Timer } from '../time/Clock.js';
+import type { UploadResult } from '../upload/Uploader.js';
+import { compileValidator } from '../validation/ajv.js';
+import { Batch } from './Batch.js';
+import type { DestinationState } from './DestinationState.js';
+import { emptyRouteCounters, type RouteCounters, type RouteHealth } from './RouteHealth.js';
+import type { SluiceEvents } from './SluiceEvents.js';
+
+export interface PipelineParts {
+  readonly clock: Clock;
+  readonly batcher: Batcher;
+  readonly spool: Spool;
+  readonly ledger: DeliveryLedger;
+  readonly logger: Logger;
+  readonly options: SluiceOptions;
+}
+
+/** Options of `flush()` and `close()`. */
+export interface DrainOptions {
+  /** Give up waiting after this many ms of the sluice's clock. Default: wait until delivered. */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * The engine behind a sluice: accepts events into open batches per destination route, seals
+ * them when the batcher says so, and delivers sealed batches with bounded concurrency,
+ * retrying failures with backoff until they are stored. It never drops a batch.
+ */
+export class Pipeline extends EventEmitter<SluiceEvents> {
+  readonly #parts: PipelineParts;
+  readonly #destinations = new Map<string, DestinationState>();
+  /** Sealed batches not yet delivered, in seal order. */
+  readonly #undelivered = new Set<Batch>();
+  readonly #ready: Batch[] = [];
+  readonly #inflight = new Map<Batch, AbortController>();
+  #nextEventId = 0;
+  #closing: Promise<void> | undefined;
+  /** Set once close() has finished or given up: no more attempts are scheduled. */
+  #stopped = false;
+
+  constructor(parts: PipelineParts, destinations: readonly Destination[]) {
+    super();
+    this.#parts = parts;
+    for (const destination of destinations) this.#register(destination);
+  }
+
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  destinationNames(): string[] {
+    return [...this.#destinations.keys()];
+  }
+
+  /** Validates, encodes and enqueues one event. Synchronous; throws on bad input. */
+  send(name: string, params: unknown): Receipt {
+    if (this.#closing) throw new ClosedError();
+    const state = this.#destinations.get(name);
+    if (!state) {
+      throw new TypeError(
+        `No destination named "${name}" is installed (installed: ${this.destinationNames().join(', ') || 'none'}). Add its module to createSluice({ modules }).`,
+      );
+    }
+    const valid = state.validate(params);
+    const record = state.destination.serializer.encode(valid.payload);
+    // +1: the record separator the serializer adds. Buffer.byteLength is exact for UTF-8
+    // and far cheaper than encoding the string.
+    const bytes = Buffer.byteLength(record) + 1;
+    if (bytes > this.#parts.options.maxEventBytes) throw new EventTooLargeError(bytes, this.#parts.options.maxEventBytes);
+
+    const route = state.destination.route(valid);
+    const now = this.#parts.clock.now();
+    let batch = state.open.get(route.id);
+    if (batch && (now >= batch.window.end || this.#parts.batcher.wouldOverflow(batch, bytes))) {
+      this.#seal(batch);
+      batch = undefined;
+    }
+    batch ??= this.#open(state, route, now);
+
+    const id = valid.id ?? `${this.#parts.options.producerId}-${(this.#nextEventId++).toString(36)}`;
+    this.#parts.spool.append(batch.identifier, record);
+    batch.events += 1;
+    batch.bytes += bytes;
+    batch.eventIds.push(id);
+    return new PendingReceipt(id, batch);
+  }
+
+  /** Seals every open batch and resolves once everything accepted so far is delivered. */
+  async flush(options: DrainOptions = {}): Promise<void> {
+    await this.#drain('flush', options);
+  }
+
+  /**
+   * Stops accepting events, delivers everything, then stops every timer. Calling it again
+   * returns the same promise. On timeout it aborts uploads in flight and rejects with
+   * {@link ShutdownTimeoutError}; with the memory spool those events are lost.
+   */
+  close(options: DrainOptions = {}): Promise<void> {
+    this.#closing ??= this.#drain('close', options).finally(() => {
+      this.#stopped = true;
+      for (const batch of this.#undelivered) batch.timer?.cancel();
+      for (const controller of this.#inflight.values()) controller.abort(new Error('sluice closed'));
+    });
+    return this.#closing;
+  }
+
+  /** Whether anything accepted is not yet delivered. */
+  hasPending(): boolean {
+    return this.#undelivered.size > 0 || [...this.#destinations.values()].some((s) => s.open.size > 0);
+  }
+
+  /** Seals every open batch now (their uploads start at once). */
+  sealAll(): void {
+    for (const state of this.#destinations.values()) for (const batch of [...state.open.values()]) this.#seal(batch);
+  }
+
+  pendingEvents(): number {
+    let events = 0;
+    for (const batch of this.#allPending()) events += batch.events;
+    return events;
+  }
+
+  health(): RouteHealth[] {
+    const pending = new Map<DestinationState, Map<string, { events: number; bytes: number; oldest: number }>>();
+    for (const batch of this.#allPending()) {
+      const routes = pending.get(batch.destination) ?? new Map();
+      pending.set(batch.destination, routes);
+      const entry = routes.get(batch.routeId) ?? { events: 0, bytes: 0, oldest: batch.openedAt };
+      entry.events += batch.events;
+      entry.bytes += batch.bytes;
+      entry.oldest = Math.min(entry.oldest, batch.openedAt);
+      routes.set(batch.routeId, entry);
+    }
+    const report: RouteHealth[] = [];
+    for (const state of this.#destinations.values()) {
+      const routes = new Set([...state.counters.keys(), ...(pending.get(state)?.keys() ?? [])]);
+      for (const route of routes) {
+        const counters = state.counters.get(route) ?? emptyRouteCounters();
+        const live = pending.get(state)?.get(route);
+        report.push({
+          destination: state.destination.name,
+          route,
+          ...counters,
+          pendingEvents: live?.events ?? 0,
+          pendingBytes: live?.bytes ?? 0,
+          oldestPendingAt: live?.oldest,
+        });
+      }
+    }
+    return report;
+  }
+
+  #register(destination: Destination): void {
+    if (this.#destinations.has(destination.name)) {
+      throw new TypeError(`Two destinations are named "${destination.name}": each DESTINATION binding needs its own name.`);
+    }
+    const schema = destination.paramsSchema;
+    const validate = compileValidator<object & CommonSendParams>(`send.${destination.name}() parameters`, {
+      ...schema,
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        ...(schema.properties as object),
+        payload: {
+          description: 'The event: any JSON-serializable value.',
+          'x-fix': 'Pass the event as `payload`; to send "nothing", send null.',
+        },
+        id: {
+          type: 'string',
+          minLength: 1,
+          maxLength: 256,
+          description: 'Optional event id, shared by the sends of one event to several destinations.',
+        },
+      },
+      required: [...((schema.required as string[] | undefined) ?? []), 'payload'],
+    });
+    this.#destinations.set(destination.name, {
+      destination,
+      validate,
+      open: new Map(),
+      sequences: new Map(),
+      counters: new Map(),
+    });
+  }
+
+  #open(state: DestinationState, route: Route, now: number): Batch {
+    const window = this.#parts.batcher.windowOf(now);
+    const last = state.sequences.get(route.id);
+    const sequence = last && last.windowStart === window.start ? last.next : 0;
+    state.sequences.set(route.id, { windowStart: window.start, next: sequence + 1 });
+    const identity = { routeId: route.id, windowStart: window.start, sequence, producerId: this.#parts.options.producerId };
+    const batch = new Batch(state, route.id, route.target, identity, batchIdentifier(identity), window, now);
+    batch.timer = this.#parts.clock.setTimer(window.end - now, () => {
+      this.#seal(batch);
+      // The window is over: its sequence counter is no longer needed, and keeping it would
+      // grow memory with every route ever seen.
+      if (state.sequences.get(route.id)?.windowStart === window.start) state.sequences.delete(route.id);
+    });
+    state.open.set(route.id, batch);
+    return batch;
+  }
+
+  #seal(batch: Batch): void {
+    if (batch.state !== 'open') return;
+    batch.timer?.cancel();
+    batch.timer = undefined;
+    batch.state = 'sealed';
+    const state = batch.destination;
+    if (state.open.get(batch.routeId) === batch) state.open.delete(batch.routeId);
+    this.#undelivered.add(batch);
+    this.#enqueue(batch);
+  }
+
+  #enqueue(batch: Batch): void {
+    this.#ready.push(batch);
+    this.#pump();
+  }
+
+  #pump(): void {
+    while (this.#inflight.size < this.#parts.options.maxConcurrentUploads && this.#ready.length > 0) {
+      const batch = this.#ready.shift() as Batch;
+      const controller = new AbortController();
+      this.#inflight.set(batch, controller);
+      void this.#attempt(batch, controller.signal).finally(() => {
+        this.#inflight.delete(batch);
+        this.#pump();
+      });
+    }
+  }
+
+  async #attempt(batch: Batch, signal: AbortSignal): Promise<void> {
+    const { destination } = batch.destination;
+    try {
+      const info = batch.info();
+      batch.key ??= destination.keyFormatter.format(info, destination.serializer.extension);
+      const body = destination.serializer.serialize(this.#parts.spool.records(batch.identifier));
+      const result = await destination.uploader.upload({
+        batch: info,
+        key: batch.key,
+        body,
+        contentType: destination.serializer.contentType,
+        signal,
+      });
+      this.#delivered(batch, result);
+    } catch (error) {
+      this.#failed(batch, error);
+    }
+  }
+
+  #delivered(batch: Batch, result: UploadResult): void {
+    const now = this.#parts.clock.now();
+    this.#undelivered.delete(batch);
+    this.#parts.spool.discard(batch.identifier);
+    batch.markDelivered(result.location, now);
+    this.#parts.ledger.recordDelivered(batch.eventIds);
+    const counters = this.#counters(batch);
+    counters.deliveredEvents += batch.events;
+    counters.deliveredObjects += 1;
+    counters.lastDeliveryAt = now;
+    counters.lastError = undefined;
+    const event = {
+      destination: batch.destination.destination.name,
+      route: batch.routeId,
+      key: batch.key as string,
+      location: result.location,
+      events: batch.events,
+      bytes: result.bytes,
+      parts: result.parts,
+      alreadyExisted: result.alreadyExisted,
+      attempts: batch.failures + 1,
+    };
+    this.#parts.logger.info('batch delivered', event);
+    this.emit('delivered', event);
+  }
+
+  #failed(batch: Batch, error: unknown): void {
+    const now = this.#parts.clock.now();
+    batch.failures += 1;
+    const retryable = !(error instanceof DeliveryError) || error.retryable;
+    const code = error instanceof DeliveryError ? error.destinationCode : ((error as { name?: string }).name ?? 'Error');
+    const message = error instanceof Error ? error.message : String(error);
+    const counters = this.#counters(batch);
+    counters.retries += 1;
+    counters.lastError = { at: now, code, message };
+    const retryInMs = retryDelay(this.#parts.options.retry, batch.failures, retryable);
+    const event = {
+      destination: batch.destination.destination.name,
+      route: batch.routeId,
+      key: batch.key,
+      events: batch.events,
+      attempt: batch.failures,
+      retryable,
+      retryInMs,
+      code,
+      error,
+    };
+    this.#parts.logger[retryable ? 'warn' : 'error']('batch delivery failed; will retry', {
+      ...event,
+      error: message,
+    });
+    this.emit('deliveryError', event);
+    if (this.#stopped) return;
+    batch.timer = this.#parts.clock.setTimer(retryInMs, () => {
+      batch.timer = undefined;
+      this.#enqueue(batch);
+    });
+  }
+
+  async #drain(operation: 'flush' | 'close', { timeoutMs }: DrainOptions): Promise<void> {
+    this.sealAll();
+    // Batches waiting out a backoff are tried once more now rather than after their delay.
+    for (const batch of this.#undelivered) {
+      if (batch.timer) {
+        batch.timer.cancel();
+        batch.timer = undefined;
+        this.#enqueue(batch);
+      }
+    }
+    const settled = Promise.all([...this.#undelivered].map((batch) => batch.whenSettled())).then(() => undefined);
+    if (timeoutMs === undefined) return settled;
+    let timer: Timer | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = this.#parts.clock.setTimer(timeoutMs, () =>
+        reject(new ShutdownTimeoutError(operation, timeoutMs, this.#undelivered.size, this.pendingEvents())),
+      );
+    });
+    try {
+      await Promise.race([settled, timeout]);
+    } finally {
+      timer?.cancel();
+    }
+  }
+
+  #counters(batch: Batch): RouteCounters {
+    const { counters } = batch.destination;
+    let entry = counters.get(batch.routeId);
+    if (!entry) counters.set(batch.routeId, (entry = emptyRouteCounters()));
+    return entry;
+  }
+
+  *#allPending(): Iterable<Batch> {
+    yield* this.#undelivered;
+    for (const state of this.#destinations.values()) yield* state.open.values();
+  }
+}
+
+/** A receipt whose delivery promise is made only if someone asks for it. */
+class PendingReceipt implements Receipt {
+  #delivered: ReturnType<Batch['whenDelivered']> | undefined;
+
+  constructor(
+    readonly id: string,
+    private readonly batch: Batch,
+  ) {}
+
+  get delivered(): ReturnType<Batch['whenDelivered']> {
+    return (this.#delivered ??= this.batch.whenDelivered(this.id));
+  }
+}

@@ -1,0 +1,32 @@
+/** Emitted after a batch is stored. */
+export interface DeliveredEvent {
+  readonly destination: string;
+  readonly route: string;
+  readonly key: string;
+  readonly location: string;
+  readonly events: number;
+  readonly bytes: number;
+  readonly parts: number;
+  /** The object was already there from an earlier attempt; counted as delivered. */
+  readonly alreadyExisted: boolean;
+  readonly attempts: number;
+}
+
+/** Emitted after a failed attempt; the batch stays pending and is retried after `retryInMs`. */
+export interface DeliveryErrorEvent {
+  readonly destination: string;
+  readonly route: string;
+  readonly key: string | undefined;
+  readonly events: number;
+  readonly attempt: number;
+  readonly retryable: boolean;
+  readonly retryInMs: number;
+  /** The destination's error code, e.g. `AccessDenied`, `NoSuchBucket`, `SlowDown`. */
+  readonly code: string;
+  readonly error: unknown;
+}
+
+export type SluiceEvents = {
+  delivered: [DeliveredEvent];
+  deliveryError: [DeliveryErrorEvent];
+};

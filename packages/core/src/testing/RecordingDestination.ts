@@ -1,0 +1,82 @@
+import { Readable } from 'node:stream';
+import type { SchemaObject } from 'ajv';
+import type { BatchInfo } from '../batch/BatchInfo.js';
+import type { Destination, Route } from '../destination/Destination.js';
+import { DeliveryError } from '../errors/DeliveryError.js';
+import { SerializationError } from '../errors/SerializationError.js';
+import type { KeyFormatter } from '../key/KeyFormatter.js';
+import type { Serializer } from '../serialization/Serializer.js';
+import type { UploadRequest, UploadResult, Uploader } from '../upload/Uploader.js';
+
+/** One object a {@link RecordingDestination} received. */
+export interface RecordedObject {
+  readonly key: string;
+  readonly batch: BatchInfo<{ readonly stream: string }>;
+  /** The records as sent, decoded back from JSON. */
+  readonly payloads: unknown[];
+  readonly body: string;
+}
+
+/**
+ * A destination for tests: `send.recording({ stream, payload })`, plain NDJSON, keys
+ * `stream/windowStart-sequence.ndjson`, everything kept in `objects`. `failNext(n, error)`
+ * makes the next n uploads fail, to exercise retries.
+ */
+export class RecordingDestination implements Destination<{ stream: string }, { readonly stream: string }> {
+  readonly objects: RecordedObject[] = [];
+  readonly paramsSchema: SchemaObject = {
+    properties: { stream: { type: 'string', minLength: 1, description: 'Name of the stream.' } },
+    required: ['stream'],
+  };
+  readonly serializer: Serializer = {
+    extension: 'ndjson',
+    contentType: 'application/x-ndjson',
+    encode(payload) {
+      let line: string | undefined;
+      try {
+        line = JSON.stringify(payload);
+      } catch (error) {
+        throw new SerializationError(`payload cannot be serialized: ${(error as Error).message}`, { cause: error });
+      }
+      if (line === undefined) throw new SerializationError('payload cannot be serialized: it is undefined');
+      return line;
+    },
+    serialize: (records) => Readable.from([records.join('\n') + '\n']),
+  };
+  readonly keyFormatter: KeyFormatter<{ readonly stream: string }> = {
+    format: (batch, extension) =>
+      `${batch.target.stream}/${batch.identity.windowStart}-${batch.identity.sequence}.${extension}`,
+  };
+  readonly uploader: Uploader<{ readonly stream: string }>;
+  #failures: unknown[] = [];
+
+  constructor(readonly name = 'recording') {
+    this.uploader = { upload: (request) => this.#upload(request) };
+  }
+
+  route(params: { stream: string }): Route<{ readonly stream: string }> {
+    return { id: params.stream, target: { stream: params.stream } };
+  }
+
+  /** The next `count` uploads throw `error` (default: a retryable DeliveryError). */
+  failNext(count: number, error?: unknown): void {
+    for (let i = 0; i < count; i += 1) {
+      this.#failures.push(
+        error ?? new DeliveryError('injected failure', { code: 'InjectedFailure', retryable: true, location: 'recording' }),
+      );
+    }
+  }
+
+  async #upload(request: UploadRequest<{ readonly stream: string }>): Promise<UploadResult> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request.body) chunks.push(Buffer.from(chunk as Uint8Array));
+    if (this.#failures.length > 0) throw this.#failures.shift();
+    const body = Buffer.concat(chunks).toString('utf8');
+    const payloads = body
+      .split('\n')
+      .filter((line) => line.length > 0)
+      .map((line) => JSON.parse(line) as unknown);
+    this.objects.push({ key: request.key, batch: request.batch, payloads, body });
+    return { location: `recording://${request.key}`, bytes: chunks.reduce((n, c) => n + c.length, 0), parts: 1, alreadyExisted: false };
+  }
+}

@@ -1,0 +1,2 @@
+export { ManualClock } from './ManualClock.js';
+export { RecordingDestination, type RecordedObject } from './RecordingDestination.js';

@@ -1,0 +1,31 @@
+import type { Readable } from 'node:stream';
+import type { BatchInfo } from '../batch/BatchInfo.js';
+
+export interface UploadRequest<Target = unknown> {
+  readonly batch: BatchInfo<Target>;
+  readonly key: string;
+  readonly body: Readable;
+  readonly contentType: string;
+  /** Aborted when the sluice gives up on this attempt (shutdown deadline). */
+  readonly signal: AbortSignal;
+}
+
+export interface UploadResult {
+  /** Where the object is, as a URI a person can read, e.g. `s3://bucket/key`. */
+  readonly location: string;
+  /** Bytes written (after serialization and compression). */
+  readonly bytes: number;
+  /** Number of multipart parts, or 1 for a single request. */
+  readonly parts: number;
+  /** True when the object already existed (an earlier attempt succeeded): still delivered. */
+  readonly alreadyExisted: boolean;
+}
+
+/**
+ * Writes one object. An uploader must leave nothing half-written behind on failure (abort
+ * multipart uploads) and should throw a {@link DeliveryError} whose `retryable` says whether
+ * trying again soon can help. Any other error is treated as retryable.
+ */
+export interface Uploader<Target = unknown> {
+  upload(request: UploadRequest<Target>): Promise<UploadResult>;
+}

@@ -1,0 +1,149 @@
+import { compileValidator } from '@sluice/core';
+
+/** Static credentials; leave unset to use the AWS SDK's default provider chain. Never logged. */
+export interface S3Credentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+}
+
+/** Options of `s3Module()`. Every key has a default; see docs/config-reference.md. */
+export interface S3Options {
+  readonly region?: string;
+  readonly endpoint?: string;
+  readonly forcePathStyle: boolean;
+  readonly credentials?: S3Credentials;
+  readonly partSizeBytes: number;
+  readonly partConcurrency: number;
+  readonly compressionLevel: number;
+  readonly acl?: 'bucket-owner-full-control';
+  readonly serverSideEncryption?: 'AES256' | 'aws:kms' | 'aws:kms:dsse';
+  readonly sseKmsKeyId?: string;
+  readonly storageClass?: string;
+  readonly checksumMode: 'WHEN_SUPPORTED' | 'WHEN_REQUIRED';
+  readonly conditionalWrite: boolean;
+  readonly maxAttempts: number;
+  readonly requestTimeoutMs: number;
+  readonly connectionTimeoutMs: number;
+}
+
+export type S3OptionsInput = Partial<S3Options>;
+
+const MIB = 1024 * 1024;
+
+export const s3OptionsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    region: {
+      type: 'string',
+      pattern: '^[a-z0-9-]{2,32}$',
+      description:
+        'AWS region of the buckets. Default: found per bucket with GetBucketLocation (or us-east-1 when endpoint is set).',
+    },
+    endpoint: {
+      type: 'string',
+      pattern: '^https?://',
+      description: 'URL of an S3-compatible service (MinIO, Ceph, a local test server). Default: AWS.',
+      'x-fix': 'Give a full URL such as http://127.0.0.1:9000.',
+    },
+    forcePathStyle: {
+      type: 'boolean',
+      default: false,
+      description: 'Address buckets as endpoint/bucket/key instead of bucket.endpoint/key; most S3-compatible servers need it.',
+    },
+    credentials: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['accessKeyId', 'secretAccessKey'],
+      description: "Static credentials. Default: the AWS SDK's provider chain (environment, profile, SSO, instance role).",
+      properties: {
+        accessKeyId: { type: 'string', minLength: 1, description: 'Access key id.' },
+        secretAccessKey: { type: 'string', minLength: 1, description: 'Secret access key.' },
+        sessionToken: { type: 'string', minLength: 1, description: 'Session token of temporary credentials.' },
+      },
+    },
+    partSizeBytes: {
+      type: 'integer',
+      minimum: 5 * MIB,
+      maximum: 5 * 1024 * MIB,
+      default: 8 * MIB,
+      description:
+        'Size of each multipart part (S3 allows 5 MiB to 5 GiB). An object smaller than one part is written with a single PutObject.',
+      'x-fix': 'S3 requires parts of at least 5 MiB (5242880 bytes) and at most 5 GiB.',
+    },
+    partConcurrency: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 32,
+      default: 4,
+      description: 'Parts of one object uploaded at the same time. Memory per upload is about partSizeBytes × partConcurrency.',
+    },
+    compressionLevel: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 9,
+      default: 6,
+      description: 'gzip level: 1 is fastest, 9 smallest; 6 is gzip’s own default.',
+    },
+    acl: {
+      type: 'string',
+      enum: ['bucket-owner-full-control'],
+      description:
+        'Canned ACL for cross-account delivery, so the bucket owner owns the objects (the reason the minimal policy grants PutObjectAcl). Default: none.',
+    },
+    serverSideEncryption: {
+      type: 'string',
+      enum: ['AES256', 'aws:kms', 'aws:kms:dsse'],
+      description: "Server-side encryption: AES256 (SSE-S3) or aws:kms (SSE-KMS). Default: the bucket's default encryption.",
+    },
+    sseKmsKeyId: {
+      type: 'string',
+      minLength: 1,
+      description: 'KMS key id or ARN for aws:kms encryption. Default: the AWS managed key.',
+    },
+    storageClass: {
+      type: 'string',
+      enum: ['STANDARD', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER_IR', 'GLACIER', 'DEEP_ARCHIVE', 'REDUCED_REDUNDANCY'],
+      description: 'Storage class of the objects. Default: STANDARD.',
+    },
+    checksumMode: {
+      type: 'string',
+      enum: ['WHEN_SUPPORTED', 'WHEN_REQUIRED'],
+      default: 'WHEN_SUPPORTED',
+      description:
+        "Request checksums: WHEN_SUPPORTED sends a CRC32 of every part (the AWS SDK's default, end-to-end integrity); WHEN_REQUIRED only where S3 demands one, for S3-compatible servers that reject the newer checksum headers.",
+    },
+    conditionalWrite: {
+      type: 'boolean',
+      default: true,
+      description:
+        'Write with If-None-Match: * so a retried batch can never replace or duplicate its object; "already exists" counts as delivered. Servers that ignore the header are unaffected.',
+    },
+    maxAttempts: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 10,
+      default: 3,
+      description: "Attempts per request inside the AWS SDK (its own quick retries), before Sluice's batch-level backoff.",
+    },
+    requestTimeoutMs: {
+      type: 'integer',
+      minimum: 100,
+      default: 120_000,
+      description: 'Time a request may go without progress on its socket before it is abandoned and retried.',
+    },
+    connectionTimeoutMs: {
+      type: 'integer',
+      minimum: 100,
+      default: 10_000,
+      description: 'Time to establish a connection before it is abandoned and retried.',
+    },
+  },
+} as const;
+
+const validate = compileValidator<S3Options>('s3Module() options', s3OptionsSchema);
+
+export function parseS3Options(input: S3OptionsInput = {}): S3Options {
+  return validate(structuredClone(input));
+}

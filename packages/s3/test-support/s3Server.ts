@@ -1,0 +1,105 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ListObjectsCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import S3rver from 's3rver';
+
+/** s3rver's built-in account; any other key is answered with InvalidAccessKeyId. */
+export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+
+export interface TestS3Server {
+  readonly endpoint: string;
+  readonly directory: string;
+  /** An admin client for reading back what landed (tests may use GetObject; Sluice never does). */
+  readonly client: S3Client;
+  /** Keys in a bucket, sorted; ListObjects v1, since s3rver 3.7.1 fails paginated v2 on Node 17+. */
+  keys(bucket: string, prefix?: string): Promise<string[]>;
+  get(bucket: string, key: string): Promise<{ body: Buffer; contentType: string | undefined; etag: string | undefined }>;
+  /** Multipart uploads created and neither completed nor aborted. */
+  openUploads(bucket: string): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+interface KoaContext {
+  method: string;
+  path: string;
+  query: Record<string, string | undefined>;
+  status: number;
+  body: unknown;
+  type: string;
+}
+
+/**
+ * Starts s3rver on 127.0.0.1 (a free port) with its files in a temporary folder, and creates
+ * `buckets`. s3rver answers AbortMultipartUpload with 405; this adds the operation (it
+ * deletes the upload's parts, as S3 does) so tests can check nothing is left behind.
+ */
+export async function startS3Server(buckets: string[]): Promise<TestS3Server> {
+  const directory = await mkdtemp(path.join(tmpdir(), 'sluice-s3rver-'));
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    directory,
+    silent: true,
+    configureBuckets: buckets.map((name) => ({ name, configs: [] })),
+  });
+  const uploadsDir = (bucket: string): string => path.join(directory, bucket, '._S3rver_uploads');
+  (server as unknown as { middleware: Array<(ctx: KoaContext, next: () => Promise<void>) => Promise<void>> }).middleware.unshift(
+    async (ctx, next) => {
+      const uploadId = ctx.query.uploadId;
+      if (ctx.method !== 'DELETE' || !uploadId) return next();
+      const bucket = ctx.path.split('/')[1] ?? '';
+      const dir = path.join(uploadsDir(bucket), path.basename(uploadId));
+      const exists = await readdir(dir).then(
+        () => true,
+        () => false,
+      );
+      if (!exists) {
+        ctx.status = 404;
+        ctx.type = 'application/xml';
+        ctx.body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist.</Message></Error>`;
+        return;
+      }
+      await rm(dir, { recursive: true, force: true });
+      ctx.status = 204;
+      ctx.body = '';
+    },
+  );
+  const { port } = (await server.run()) as { port: number };
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new S3Client({
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: S3RVER_CREDENTIALS,
+  });
+  return {
+    endpoint,
+    directory,
+    client,
+    async keys(bucket, prefix) {
+      const keys: string[] = [];
+      let marker: string | undefined;
+      for (;;) {
+        const page = await client.send(new ListObjectsCommand({ Bucket: bucket, Prefix: prefix, Marker: marker }));
+        for (const object of page.Contents ?? []) keys.push(object.Key as string);
+        if (!page.IsTruncated) break;
+        marker = page.NextMarker ?? keys.at(-1);
+      }
+      return keys.sort();
+    },
+    async get(bucket, key) {
+      const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      const body = Buffer.from(await (response.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+      return { body, contentType: response.ContentType, etag: response.ETag };
+    },
+    async openUploads(bucket) {
+      return readdir(uploadsDir(bucket)).catch(() => []);
+    },
+    async close() {
+      client.destroy();
+      await server.close();
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import { defineConfig } from 'vitest/config';
+
+const packages = ['core', 'batcher-minute', 's3'];
+// Tests import the packages' TypeScript sources (the "@sluice/source" export condition), so a
+// change is tested without a rebuild.
+const conditions = ['@sluice/source', 'node', 'import', 'default'];
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions } },
+  test: {
+    projects: packages.flatMap((name) => [
+      {
+        extends: true,
+        test: {
+          name: `${name}:unit`,
+          root: `packages/${name}`,
+          include: ['src/**/*.test.ts'],
+          exclude: ['src/**/*.int.test.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: `${name}:int`,
+          root: `packages/${name}`,
+          include: ['src/**/*.int.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+          // Integration files each start their own servers; two cores, so two at a time.
+          maxWorkers: 2,
+        },
+      },
+    ]),
+  },
+});
