@@ -6,6 +6,7 @@ export interface ProxiedRequest {
   readonly method: string;
   readonly url: string;
   readonly status: number;
+  readonly headers: http.IncomingHttpHeaders;
 }
 
 /** Decides, per request, whether to fail it: a status to answer, 'reset' to drop the connection, or undefined to forward. */
@@ -29,7 +30,8 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   let index = 0;
   const server = http.createServer((req, res) => {
     const fault = rule?.(req, index++);
-    const record = (status: number): void => void requests.push({ method: req.method ?? '', url: req.url ?? '', status });
+    const record = (status: number): void =>
+      void requests.push({ method: req.method ?? '', url: req.url ?? '', status, headers: req.headers });
     if (fault === 'reset') {
       record(0);
       req.socket.destroy();

@@ -5,7 +5,7 @@ import { ListObjectsCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-
 import S3rver from 's3rver';
 
 /** s3rver's built-in account; any other key is answered with InvalidAccessKeyId. */
-export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+export const S3RVER_CREDENTIALS = Object.freeze({ accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
 
 export interface TestS3Server {
   readonly endpoint: string;
@@ -71,7 +71,7 @@ export async function startS3Server(buckets: string[]): Promise<TestS3Server> {
     endpoint,
     region: 'us-east-1',
     forcePathStyle: true,
-    credentials: S3RVER_CREDENTIALS,
+    credentials: { ...S3RVER_CREDENTIALS },
   });
   return {
     endpoint,

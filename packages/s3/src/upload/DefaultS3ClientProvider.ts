@@ -46,7 +46,8 @@ export class DefaultS3ClientProvider implements S3ClientProvider {
       region,
       ...(endpoint ? { endpoint } : {}),
       forcePathStyle,
-      ...(credentials ? { credentials } : {}),
+      // A copy: the SDK annotates the credentials object it is given.
+      ...(credentials ? { credentials: { ...credentials } } : {}),
       maxAttempts,
       requestChecksumCalculation: checksumMode,
       responseChecksumValidation: 'WHEN_REQUIRED',

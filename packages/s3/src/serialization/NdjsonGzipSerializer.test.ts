@@ -1,0 +1,48 @@
+import { buffer } from 'node:stream/consumers';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { SerializationError } from '@sluice/core';
+import { NdjsonGzipSerializer } from './NdjsonGzipSerializer.js';
+
+const serializer = new NdjsonGzipSerializer({ compressionLevel: 6 });
+
+async function roundTrip(payloads: unknown[]): Promise<string> {
+  const bytes = await buffer(serializer.serialize(payloads.map((p) => serializer.encode(p))));
+  return gunzipSync(bytes).toString('utf8');
+}
+
+describe('NdjsonGzipSerializer', () => {
+  it('writes one JSON line per payload, "\\n"-separated and -terminated, every JSON type intact', async () => {
+    const payloads = [{ a: { b: [1, 'x'] } }, [1, 2], 'multi\nline\r\nstring', 3.25, true, false, null, 'ünïcødé ✓'];
+    const text = await roundTrip(payloads);
+    expect(text.endsWith('\n')).toBe(true);
+    const lines = text.slice(0, -1).split('\n');
+    expect(lines).toHaveLength(payloads.length);
+    expect(lines.map((line) => JSON.parse(line))).toEqual(payloads);
+  });
+
+  it('keeps order across many 64 KiB chunks', async () => {
+    const payloads = Array.from({ length: 20_000 }, (_, i) => ({ i, pad: 'p'.repeat(i % 50) }));
+    const lines = (await roundTrip(payloads)).trimEnd().split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as { i: number }).i)).toEqual(payloads.map((p) => p.i));
+  });
+
+  it('is deterministic, so a retried upload sends the same bytes', async () => {
+    const records = ['{"a":1}', '"b"'];
+    expect(await buffer(serializer.serialize(records))).toEqual(await buffer(serializer.serialize(records)));
+  });
+
+  it('owns its extension and content type', () => {
+    expect([serializer.extension, serializer.contentType]).toEqual(['gz', 'application/gzip']);
+  });
+
+  it('throws SerializationError saying what to do for circular, BigInt and undefined payloads', () => {
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    expect(() => serializer.encode(circular)).toThrow(SerializationError);
+    expect(() => serializer.encode(circular)).toThrow(/circular.*Remove circular references/is);
+    expect(() => serializer.encode({ n: 1n })).toThrow(/BigInt.*convert BigInt values/s);
+    expect(() => serializer.encode(undefined)).toThrow(/payload is undefined, which JSON cannot represent/);
+    expect(() => serializer.encode(Symbol('s'))).toThrow(/a symbol/);
+  });
+});
