@@ -29,6 +29,8 @@ export default defineConfig({
           hookTimeout: 60_000,
           // Integration files each start their own servers; two cores, so two at a time.
           maxWorkers: 2,
+          // Run after the unit projects (vitest requires a group of its own for other maxWorkers).
+          sequence: { groupOrder: 1 },
         },
       },
     ]),

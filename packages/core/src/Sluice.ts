@@ -1,4 +1,3 @@
-import type { DeliveryLedger } from './ledger/DeliveryLedger.js';
 import type { DrainOptions, Pipeline } from './pipeline/Pipeline.js';
 import type { RouteHealth } from './pipeline/RouteHealth.js';
 import type { SluiceEvents } from './pipeline/SluiceEvents.js';
@@ -13,12 +12,10 @@ export class Sluice {
   /** One function per installed destination, e.g. `sluice.send.s3({ bucket, prefix, payload })`. */
   readonly send: SendApi;
   readonly #pipeline: Pipeline;
-  readonly #ledger: DeliveryLedger;
   readonly #detachExitHooks: () => void;
 
-  constructor(pipeline: Pipeline, ledger: DeliveryLedger, detachExitHooks: () => void) {
+  constructor(pipeline: Pipeline, detachExitHooks: () => void) {
     this.#pipeline = pipeline;
-    this.#ledger = ledger;
     this.#detachExitHooks = detachExitHooks;
     const send: Record<string, (params: unknown) => Receipt> = {};
     for (const name of pipeline.destinationNames()) send[name] = (params) => pipeline.send(name, params);
@@ -46,7 +43,7 @@ export class Sluice {
 
   /** How many destinations have delivered the event `id` (0 while pending or if forgotten). */
   deliveredCount(id: string): number {
-    return this.#ledger.deliveredCount(id);
+    return this.#pipeline.deliveredCount(id);
   }
 
   /** Per destination route: pending events and bytes, deliveries, last error, retries. */

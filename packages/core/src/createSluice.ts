@@ -36,20 +36,19 @@ export function createSluice(options: CreateSluiceOptions = {}): Sluice {
   if (destinations.length === 0) {
     throw new TypeError('No destination is bound: add one, e.g. s3Module() from @sluice/s3, to createSluice({ modules }).');
   }
-  const ledger = container.get(LEDGER);
   const logger = container.get(LOGGER);
   const pipeline = new Pipeline(
     {
       clock: container.get(CLOCK),
       batcher: container.get(BATCHER),
       spool: container.get(SPOOL),
-      ledger,
+      ledger: container.get(LEDGER),
       logger,
       options: parsed,
     },
     destinations,
   );
-  return new Sluice(pipeline, ledger, parsed.drainOnExit ? attachExitHooks(pipeline, logger) : () => {});
+  return new Sluice(pipeline, parsed.drainOnExit ? attachExitHooks(pipeline, logger) : () => {});
 }
 
 /**

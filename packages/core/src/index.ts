@@ -26,7 +26,7 @@ export type { CommonSendParams, DestinationParamsMap, SendApi, SendParams } from
 export type { Serializer } from './serialization/Serializer.js';
 export { Sluice } from './Sluice.js';
 export { MemorySpool } from './spool/MemorySpool.js';
-export type { Spool } from './spool/Spool.js';
+export type { Spool, SpoolBatch } from './spool/Spool.js';
 export type { Clock, Timer } from './time/Clock.js';
 export { SystemClock } from './time/SystemClock.js';
 export type { UploadRequest, UploadResult, Uploader } from './upload/Uploader.js';

@@ -10,8 +10,22 @@ describe('MemoryDeliveryLedger', () => {
   });
 
   it('forgets the oldest ids past its capacity, so memory stays bounded', () => {
-    const ledger = new MemoryDeliveryLedger(3);
-    ledger.recordDelivered(['1', '2', '3', '4']);
-    expect(['1', '2', '3', '4'].map((id) => ledger.deliveredCount(id))).toEqual([0, 1, 1, 1]);
+    const ledger = new MemoryDeliveryLedger(4);
+    ledger.recordDelivered(['1', '2', '3', '4', '5', '6']);
+    expect(['1', '2', '3', '4', '5', '6'].map((id) => ledger.deliveredCount(id))).toEqual([0, 0, 1, 1, 1, 1]);
+  });
+
+  it('keeps counting an id that moved to the old generation', () => {
+    const ledger = new MemoryDeliveryLedger(4);
+    ledger.recordDelivered(['a', 'b', 'c']);
+    ledger.recordDelivered(['a']);
+    expect(ledger.deliveredCount('a')).toBe(2);
+  });
+
+  it('stays fast with far more ids than its capacity', () => {
+    const ledger = new MemoryDeliveryLedger(1_000);
+    ledger.recordDelivered(Array.from({ length: 200_000 }, (_, i) => String(i)));
+    expect(ledger.deliveredCount('199999')).toBe(1);
+    expect(ledger.deliveredCount('0')).toBe(0);
   });
 });

@@ -1,36 +1,53 @@
 /**
  * Counts, per event id, how many destinations have delivered it (the "Dest" column of an
- * inspector). Bounded: it remembers the most recent `capacity` event ids and forgets the
+ * inspector). Bounded: it remembers at most `capacity` recent event ids and forgets the
  * oldest, so memory does not grow with traffic.
  */
 export interface DeliveryLedger {
-  /** Records one more destination delivered for each id. */
-  recordDelivered(ids: Iterable<string>): void;
+  /**
+   * Records one more destination delivered for each event. An event is named by the id its
+   * sender gave (a string) or, for ids the sluice made itself, by its sequence number (a
+   * number: cheaper to keep per event than the string it stands for).
+   */
+  recordDelivered(ids: Iterable<string | number>): void;
   /** Destinations that delivered the event so far; 0 for an unknown or forgotten id. */
-  deliveredCount(id: string): number;
+  deliveredCount(id: string | number): number;
 }
 
+/**
+ * Two generations of counts: ids go to the young map; when it holds half the capacity, it
+ * becomes the old map and the previous old map is dropped whole. Every operation is O(1)
+ * (evicting one id at a time from a Map is not: V8 walks the deleted slots on each
+ * `keys().next()`), and at least the last `capacity / 2` ids are always remembered.
+ */
 export class MemoryDeliveryLedger implements DeliveryLedger {
-  // Map keeps insertion order, so the first key is always the oldest: eviction is O(1).
-  readonly #counts = new Map<string, number>();
+  #young = new Map<string | number, number>();
+  #old = new Map<string | number, number>();
+  readonly #generation: number;
 
-  constructor(readonly capacity = 100_000) {}
+  constructor(readonly capacity = 100_000) {
+    this.#generation = Math.max(1, Math.ceil(capacity / 2));
+  }
 
-  recordDelivered(ids: Iterable<string>): void {
+  recordDelivered(ids: Iterable<string | number>): void {
+    if (this.capacity === 0) return;
     for (const id of ids) {
-      const previous = this.#counts.get(id);
-      if (previous !== undefined) {
-        this.#counts.set(id, previous + 1);
+      const young = this.#young.get(id);
+      if (young !== undefined) {
+        this.#young.set(id, young + 1);
         continue;
       }
-      this.#counts.set(id, 1);
-      if (this.#counts.size > this.capacity) {
-        this.#counts.delete(this.#counts.keys().next().value as string);
+      const old = this.#old.get(id);
+      if (old !== undefined) this.#old.delete(id);
+      if (this.#young.size >= this.#generation) {
+        this.#old = this.#young;
+        this.#young = new Map();
       }
+      this.#young.set(id, (old ?? 0) + 1);
     }
   }
 
-  deliveredCount(id: string): number {
-    return this.#counts.get(id) ?? 0;
+  deliveredCount(id: string | number): number {
+    return this.#young.get(id) ?? this.#old.get(id) ?? 0;
   }
 }

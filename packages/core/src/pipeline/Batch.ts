@@ -1,6 +1,7 @@
 import type { BatchWindow } from '../batch/Batcher.js';
 import type { BatchIdentity, BatchInfo } from '../batch/BatchInfo.js';
 import type { DeliveryReport } from '../send/Receipt.js';
+import type { SpoolBatch } from '../spool/Spool.js';
 import type { Timer } from '../time/Clock.js';
 import type { DestinationState } from './DestinationState.js';
 
@@ -8,13 +9,14 @@ type Waiter = { readonly id: string; readonly resolve: (report: DeliveryReport) 
 
 /**
  * One batch through its life: open (accepting events), sealed (immutable, being delivered),
- * delivered. Records live in the spool under `identifier`; the batch keeps counts and ids.
+ * delivered. Records live in the spool; the batch keeps counts and ids.
  */
 export class Batch {
   state: 'open' | 'sealed' | 'delivered' = 'open';
   events = 0;
   bytes = 0;
-  readonly eventIds: string[] = [];
+  /** Given ids (strings) and the sequence numbers of ids the sluice made (numbers). */
+  readonly eventIds: Array<string | number> = [];
   /** Window-end timer while open; retry timer while sealed and waiting. */
   timer: Timer | undefined;
   /** Failed attempts since the last success: drives the backoff. */
@@ -33,6 +35,7 @@ export class Batch {
     readonly identifier: string,
     readonly window: BatchWindow,
     readonly openedAt: number,
+    readonly records: SpoolBatch,
   ) {}
 
   info(): BatchInfo {

@@ -1,4 +1,4 @@
-import type { Destination } from '../destination/Destination.js';
+import type { Destination, Route } from '../destination/Destination.js';
 import type { CommonSendParams } from '../send/SendApi.js';
 import type { Validator } from '../validation/ajv.js';
 import type { Batch } from './Batch.js';
@@ -8,6 +8,8 @@ import type { RouteCounters } from './RouteHealth.js';
 export interface DestinationState {
   readonly destination: Destination;
   readonly validate: Validator<object & CommonSendParams>;
+  /** Routes of parameter sets validated before, by their routing fields (see routeCacheKey). */
+  readonly routes: Map<string, Route>;
   /** The open batch of each route. */
   readonly open: Map<string, Batch>;
   /** Per route: the window of the last batch opened and the next sequence number in it. */

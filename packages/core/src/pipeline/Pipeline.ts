@@ -76,14 +76,13 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
         `No destination named "${name}" is installed (installed: ${this.destinationNames().join(', ') || 'none'}). Add its module to createSluice({ modules }).`,
       );
     }
-    const valid = state.validate(params);
-    const record = state.destination.serializer.encode(valid.payload);
-    // +1: the record separator the serializer adds. Buffer.byteLength is exact for UTF-8
-    // and far cheaper than encoding the string.
-    const bytes = Buffer.byteLength(record) + 1;
+    const route = this.#route(state, params);
+    const { payload, id: givenId } = params as CommonSendParams;
+    const record = state.destination.serializer.encode(payload);
+    // Exact UTF-8 size, without encoding the string.
+    const bytes = Buffer.byteLength(record);
     if (bytes > this.#parts.options.maxEventBytes) throw new EventTooLargeError(bytes, this.#parts.options.maxEventBytes);
 
-    const route = state.destination.route(valid);
     const now = this.#parts.clock.now();
     let batch = state.open.get(route.id);
     if (batch && (now >= batch.window.end || this.#parts.batcher.wouldOverflow(batch, bytes))) {
@@ -92,12 +91,14 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
     }
     batch ??= this.#open(state, route, now);
 
-    const id = valid.id ?? `${this.#parts.options.producerId}-${(this.#nextEventId++).toString(36)}`;
-    this.#parts.spool.append(batch.identifier, record);
+    // A made-up id is kept as its sequence number and spelled out only if the receipt's id
+    // is read: a string per event kept until delivery would cost the collector dearly.
+    const id = givenId ?? this.#nextEventId++;
+    batch.records.append(record);
     batch.events += 1;
     batch.bytes += bytes;
     batch.eventIds.push(id);
-    return new PendingReceipt(id, batch);
+    return new PendingReceipt(id, this.#parts.options.producerId, batch);
   }
 
   /** Seals every open batch and resolves once everything accepted so far is delivered. */
@@ -117,6 +118,19 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
       for (const controller of this.#inflight.values()) controller.abort(new Error('sluice closed'));
     });
     return this.#closing;
+  }
+
+  /** How many destinations delivered the event `id` (0 while pending or once forgotten). */
+  deliveredCount(id: string): number {
+    const prefix = `${this.#parts.options.producerId}-`;
+    let count = this.#parts.ledger.deliveredCount(id);
+    if (id.startsWith(prefix)) {
+      const sequence = Number.parseInt(id.slice(prefix.length), 36);
+      if (Number.isSafeInteger(sequence) && sequence.toString(36) === id.slice(prefix.length)) {
+        count += this.#parts.ledger.deliveredCount(sequence);
+      }
+    }
+    return count;
   }
 
   /** Whether anything accepted is not yet delivered. */
@@ -165,6 +179,26 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
     return report;
   }
 
+  /**
+   * Validates `params` and maps them to their route. Parameters whose routing fields were
+   * validated before skip the schema: only `payload` and `id` are checked, which keeps
+   * validation off the cost of a send in the common case of few distinct destinations.
+   */
+  #route(state: DestinationState, params: unknown): Route {
+    const key = typeof params === 'object' && params !== null ? routeCacheKey(params) : undefined;
+    let route = key === undefined ? undefined : state.routes.get(key);
+    const { payload, id } = (params ?? {}) as CommonSendParams;
+    if (route && payload !== undefined && (id === undefined || (typeof id === 'string' && id.length > 0 && id.length <= 256))) {
+      return route;
+    }
+    route = state.destination.route(state.validate(params));
+    if (key !== undefined) {
+      if (state.routes.size >= ROUTE_CACHE_LIMIT) state.routes.clear();
+      state.routes.set(key, route);
+    }
+    return route;
+  }
+
   #register(destination: Destination): void {
     if (this.#destinations.has(destination.name)) {
       throw new TypeError(`Two destinations are named "${destination.name}": each DESTINATION binding needs its own name.`);
@@ -192,6 +226,7 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
     this.#destinations.set(destination.name, {
       destination,
       validate,
+      routes: new Map(),
       open: new Map(),
       sequences: new Map(),
       counters: new Map(),
@@ -204,7 +239,8 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
     const sequence = last && last.windowStart === window.start ? last.next : 0;
     state.sequences.set(route.id, { windowStart: window.start, next: sequence + 1 });
     const identity = { routeId: route.id, windowStart: window.start, sequence, producerId: this.#parts.options.producerId };
-    const batch = new Batch(state, route.id, route.target, identity, batchIdentifier(identity), window, now);
+    const identifier = batchIdentifier(identity);
+    const batch = new Batch(state, route.id, route.target, identity, identifier, window, now, this.#parts.spool.open(identifier));
     batch.timer = this.#parts.clock.setTimer(window.end - now, () => {
       this.#seal(batch);
       // The window is over: its sequence counter is no longer needed, and keeping it would
@@ -248,7 +284,7 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
     try {
       const info = batch.info();
       batch.key ??= destination.keyFormatter.format(info, destination.serializer.extension);
-      const body = destination.serializer.serialize(this.#parts.spool.records(batch.identifier));
+      const body = destination.serializer.serialize(batch.records.contents());
       const result = await destination.uploader.upload({
         batch: info,
         key: batch.key,
@@ -265,7 +301,7 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
   #delivered(batch: Batch, result: UploadResult): void {
     const now = this.#parts.clock.now();
     this.#undelivered.delete(batch);
-    this.#parts.spool.discard(batch.identifier);
+    batch.records.discard();
     batch.markDelivered(result.location, now);
     this.#parts.ledger.recordDelivered(batch.eventIds);
     const counters = this.#counters(batch);
@@ -359,14 +395,41 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
   }
 }
 
-/** A receipt whose delivery promise is made only if someone asks for it. */
+/** Distinct routing parameter sets remembered per destination; past this the cache starts afresh. */
+const ROUTE_CACHE_LIMIT = 10_000;
+
+/**
+ * The routing fields of `params` (all but `payload` and `id`) as one string, or undefined
+ * when a field is not a string (such parameters are validated on every send).
+ */
+function routeCacheKey(params: object): string | undefined {
+  let key = '';
+  for (const name in params) {
+    if (name === 'payload' || name === 'id') continue;
+    const value = (params as Record<string, unknown>)[name];
+    if (typeof value !== 'string') return undefined;
+    key += `${name}\u0000${value}\u0001`;
+  }
+  return key;
+}
+
+/** A receipt whose id is spelled out, and whose delivery promise is made, only if someone asks. */
 class PendingReceipt implements Receipt {
   #delivered: ReturnType<Batch['whenDelivered']> | undefined;
+  #key: string | number;
 
   constructor(
-    readonly id: string,
+    key: string | number,
+    private readonly producerId: string,
     private readonly batch: Batch,
-  ) {}
+  ) {
+    this.#key = key;
+  }
+
+  get id(): string {
+    if (typeof this.#key === 'number') this.#key = `${this.producerId}-${this.#key.toString(36)}`;
+    return this.#key;
+  }
 
   get delivered(): ReturnType<Batch['whenDelivered']> {
     return (this.#delivered ??= this.batch.whenDelivered(this.id));

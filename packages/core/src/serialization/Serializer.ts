@@ -1,21 +1,24 @@
 import type { Readable } from 'node:stream';
 
 /**
- * Turns payloads into records and records into the bytes of one object. The format owns its
- * file extension and content type; key formatters ask for them.
+ * Turns payloads into records and a batch's records into the bytes of one object. The
+ * format owns its file extension and content type; key formatters ask for them.
  *
- * `encode` runs inside `send()`, once per event: it must be synchronous and cheap, and it
- * must throw a {@link SerializationError} for a payload it cannot represent.
- * `serialize` must be deterministic: the same records give the same bytes, so a retried
- * upload is identical to the first attempt.
+ * `encode` runs inside `send()`, once per event: it must be synchronous and cheap, return
+ * the record *with its terminator* (for NDJSON, the JSON line and "\n"), so that records
+ * concatenate into the uncompressed body, and throw a {@link SerializationError} for a
+ * payload it cannot represent.
+ * `serialize` must be deterministic: the same body gives the same bytes, so a retried
+ * upload is identical to the first attempt. It may add framing (a header, a footer) and
+ * compress; it should stream.
  */
 export interface Serializer {
   /** File extension without the dot, e.g. `gz`. */
   readonly extension: string;
   /** MIME type of the object, e.g. `application/gzip`. */
   readonly contentType: string;
-  /** One payload to one record (for NDJSON: one line without its newline). */
+  /** One payload to one record, terminator included. */
   encode(payload: unknown): string;
-  /** The records of a batch, in order, to a stream of the object's bytes. */
-  serialize(records: readonly string[]): Readable;
+  /** The concatenated records of a batch, as chunks in order, to a stream of the object's bytes. */
+  serialize(body: readonly Uint8Array[]): Readable;
 }

@@ -1,22 +1,46 @@
 import { injectable } from 'inversify';
-import type { Spool } from './Spool.js';
+import type { Spool, SpoolBatch } from './Spool.js';
 
-/** The default spool: records in memory, lost with the process. */
+/** Records are concatenated as text and turned into one off-heap chunk per this many characters. */
+const CHUNK_CHARS = 64 * 1024;
+
+/**
+ * The default spool: records in memory, lost with the process.
+ *
+ * Records are not kept as one string each: short-lived strings are cheap for the garbage
+ * collector, but hundreds of thousands of surviving ones make every young-generation
+ * collection copy them. Appending to a rope and converting it to a Buffer every 64 KiB lets
+ * each record die young and keeps the batch's bytes outside the JavaScript heap.
+ */
 @injectable()
 export class MemorySpool implements Spool {
-  readonly #batches = new Map<string, string[]>();
+  open(): SpoolBatch {
+    return new MemorySpoolBatch();
+  }
+}
 
-  append(batchId: string, record: string): void {
-    const records = this.#batches.get(batchId);
-    if (records) records.push(record);
-    else this.#batches.set(batchId, [record]);
+class MemorySpoolBatch implements SpoolBatch {
+  #chunks: Uint8Array[] = [];
+  #text = '';
+
+  append(record: string): void {
+    this.#text += record;
+    if (this.#text.length >= CHUNK_CHARS) this.#flush();
   }
 
-  records(batchId: string): readonly string[] {
-    return this.#batches.get(batchId) ?? [];
+  contents(): readonly Uint8Array[] {
+    this.#flush();
+    return this.#chunks;
   }
 
-  discard(batchId: string): void {
-    this.#batches.delete(batchId);
+  discard(): void {
+    this.#chunks = [];
+    this.#text = '';
+  }
+
+  #flush(): void {
+    if (this.#text.length === 0) return;
+    this.#chunks.push(Buffer.from(this.#text, 'utf8'));
+    this.#text = '';
   }
 }

@@ -39,9 +39,9 @@ export class RecordingDestination implements Destination<{ stream: string }, { r
         throw new SerializationError(`payload cannot be serialized: ${(error as Error).message}`, { cause: error });
       }
       if (line === undefined) throw new SerializationError('payload cannot be serialized: it is undefined');
-      return line;
+      return `${line}\n`;
     },
-    serialize: (records) => Readable.from([records.join('\n') + '\n']),
+    serialize: (body) => Readable.from(body),
   };
   readonly keyFormatter: KeyFormatter<{ readonly stream: string }> = {
     format: (batch, extension) =>

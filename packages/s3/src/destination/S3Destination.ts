@@ -12,9 +12,6 @@ export interface S3SendParams {
   readonly prefix?: string;
 }
 
-/** Routes are cached by their raw parameters; past this many the cache starts afresh. */
-const ROUTE_CACHE_LIMIT = 10_000;
-
 /**
  * The S3 destination: batches per bucket and normalized prefix, parts injected through the
  * core tokens (by default TimePathKeyFormatter, NdjsonGzipSerializer, MultipartUploader).
@@ -23,7 +20,6 @@ const ROUTE_CACHE_LIMIT = 10_000;
 export class S3Destination implements Destination<S3SendParams, S3Target> {
   readonly name = 's3';
   readonly paramsSchema = s3ParamsSchema;
-  readonly #routes = new Map<string, Route<S3Target>>();
 
   constructor(
     @inject(SERIALIZER) readonly serializer: Serializer,
@@ -32,14 +28,7 @@ export class S3Destination implements Destination<S3SendParams, S3Target> {
   ) {}
 
   route(params: S3SendParams): Route<S3Target> {
-    const cacheKey = `${params.bucket}/${params.prefix ?? ''}`;
-    let route = this.#routes.get(cacheKey);
-    if (!route) {
-      const prefix = normalizePrefix(params.prefix ?? '');
-      route = { id: `s3://${params.bucket}/${prefix ? `${prefix}/` : ''}`, target: { bucket: params.bucket, prefix } };
-      if (this.#routes.size >= ROUTE_CACHE_LIMIT) this.#routes.clear();
-      this.#routes.set(cacheKey, route);
-    }
-    return route;
+    const prefix = normalizePrefix(params.prefix ?? '');
+    return { id: `s3://${params.bucket}/${prefix ? `${prefix}/` : ''}`, target: { bucket: params.bucket, prefix } };
   }
 }

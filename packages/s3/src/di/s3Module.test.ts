@@ -27,10 +27,10 @@ class CsvSerializer implements Serializer {
   readonly extension = 'csv';
   readonly contentType = 'text/csv';
   encode(payload: unknown): string {
-    return (payload as unknown[]).join(',');
+    return `${(payload as unknown[]).join(',')}\n`;
   }
-  serialize(records: readonly string[]): Readable {
-    return Readable.from([records.join('\n') + '\n']);
+  serialize(body: readonly Uint8Array[]): Readable {
+    return Readable.from(body);
   }
 }
 

@@ -5,13 +5,11 @@ import { SerializationError, type Serializer } from '@sluice/core';
 import { S3_OPTIONS } from '../di/tokens.js';
 import type { S3Options } from '../config.js';
 
-/** Records are fed to gzip in chunks of about this many characters, never line by line. */
-const CHUNK_CHARS = 64 * 1024;
-
 /**
- * Newline-delimited JSON, gzip-compressed: one `JSON.stringify` line per event, joined with
- * "\n" (never the platform separator) and ending with one. JSON escapes newlines inside
- * strings, so every event stays on one line.
+ * Newline-delimited JSON, gzip-compressed: one `JSON.stringify` line per event, each ended
+ * by "\n" (never the platform separator). JSON escapes newlines inside strings, so every
+ * event stays on one line. The spool hands the body over in chunks of about 64 KiB, so
+ * gzip is never fed line by line.
  */
 @injectable()
 export class NdjsonGzipSerializer implements Serializer {
@@ -39,28 +37,13 @@ export class NdjsonGzipSerializer implements Serializer {
         `The payload is ${typeof payload === 'undefined' ? 'undefined' : `a ${typeof payload}`}, which JSON cannot represent. Send an object, array, string, number, boolean or null.`,
       );
     }
-    return line;
+    return `${line}\n`;
   }
 
-  serialize(records: readonly string[]): Readable {
+  serialize(body: readonly Uint8Array[]): Readable {
     const gzip = createGzip({ level: this.#level });
     // pipeline() forwards errors and destroys the source if the consumer gives up early.
-    pipeline(Readable.from(chunks(records)), gzip, () => {});
+    pipeline(Readable.from(body, { objectMode: false }), gzip, () => {});
     return gzip;
   }
-}
-
-function* chunks(records: readonly string[]): Generator<string> {
-  let parts: string[] = [];
-  let size = 0;
-  for (const record of records) {
-    parts.push(record);
-    size += record.length + 1;
-    if (size >= CHUNK_CHARS) {
-      yield parts.join('\n') + '\n';
-      parts = [];
-      size = 0;
-    }
-  }
-  if (parts.length > 0) yield parts.join('\n') + '\n';
 }

@@ -202,7 +202,7 @@ describe('MultipartUploader against a real S3 server', () => {
       await uploader.upload({
         batch,
         key: keyFormatter.format(batch, serializer.extension),
-        body: serializer.serialize(['{"a":1}']),
+        body: serializer.serialize([Buffer.from('{"a":1}\n')]),
         contentType: serializer.contentType,
         signal: new AbortController().signal,
       });

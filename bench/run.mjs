@@ -1,0 +1,133 @@
+// `npm run bench`: every figure in one run, side by side, on the same seeded events.
+// `--smoke` runs each scenario small and checks only that every event was delivered.
+import { spawn } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { adminClient, countLines } from './bucket.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const { values: args } = parseArgs({
+  options: { smoke: { type: 'boolean', default: false }, events: { type: 'string' }, out: { type: 'string', default: 'bench-results' } },
+});
+const smoke = args.smoke;
+const N = Number(args.events ?? (smoke ? 5_000 : 200_000));
+
+function runNode(script, argv) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--no-deprecation', '--no-warnings', path.join(here, script), ...argv], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1))) : reject(new Error(`${script} ${argv[0]} exited with ${code}`))));
+  });
+}
+
+async function startServer() {
+  const child = spawn(process.execPath, ['--no-warnings', path.join(here, 's3server.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const { port } = await new Promise((resolve) => child.stdout.once('data', (d) => resolve(JSON.parse(String(d)))));
+  return { endpoint: `http://127.0.0.1:${port}`, stop: () => new Promise((resolve) => { child.once('exit', resolve); child.kill('SIGTERM'); }) };
+}
+
+const results = {};
+const failures = [];
+async function scenario(key, name, options, verify) {
+  process.stderr.write(`- ${key} …\n`);
+  const result = await runNode('scenarios.mjs', [name, JSON.stringify(options)]);
+  if (verify) {
+    const landed = await countLines(verify, result.prefix);
+    result.delivered = landed.lines;
+    result.objects = landed.objects;
+    result.unreadableObjects = landed.unreadable;
+  }
+  // A peer that loses events is a finding to report; Sluice losing one is a failure.
+  if (!key.startsWith('peer-') && result.sent !== undefined && result.delivered !== result.sent) {
+    failures.push(`${key}: sent ${result.sent}, delivered ${result.delivered}`);
+  }
+  results[key] = result;
+  return result;
+}
+
+const server = await startServer();
+const client = adminClient(server.endpoint);
+try {
+  await scenario('ceiling-level6', 'ceiling', { events: N, level: 6 });
+  await scenario('ceiling-level1', 'ceiling', { events: N, level: 1 });
+  await scenario('send', 'send', { events: N });
+  await scenario('sluice-memory-level6', 'sluice', { events: N, level: 6 });
+  await scenario('sluice-memory-level1', 'sluice', { events: N, level: 1 });
+  await scenario('sluice-s3-level6', 'sluice', { events: N, level: 6, endpoint: server.endpoint, prefix: 'sluice-l6/' }, client);
+  await scenario('sluice-s3-level1', 'sluice', { events: N, level: 1, endpoint: server.endpoint, prefix: 'sluice-l1/' }, client);
+  await scenario('eventloop-100mb', 'eventloop', { endpoint: server.endpoint, megabytes: smoke ? 5 : 100 }, client);
+  await scenario('memory-10min-100dest', 'memory', smoke ? { minutes: 2, destinations: 10, perSecond: 200 } : { minutes: 10, destinations: 100, perSecond: 2_000 });
+  await scenario('peer-minimal', 'minimal', { events: N, endpoint: server.endpoint }, client);
+  await scenario('peer-s3-streamlogger', 'streamlogger', { events: N, endpoint: server.endpoint }, client);
+  await scenario('peer-winston-s3-transport', 'winston', { events: N, endpoint: server.endpoint }, client);
+} finally {
+  client.destroy();
+  await server.stop();
+}
+
+const r = results;
+const fmt = (n, digits = 0) => (n === undefined ? '—' : Number(n).toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+const ceiling = r['ceiling-level6'].ceilingEventsPerSec;
+const peers = ['peer-minimal', 'peer-s3-streamlogger', 'peer-winston-s3-transport'];
+// The targets compare with the published libraries; the minimal pipeline is shown for scale.
+const fastestPeer = ['peer-s3-streamlogger', 'peer-winston-s3-transport'].map((k) => r[k]).sort((a, b) => b.eventsPerSec - a.eventsPerSec)[0];
+const s3 = r['sluice-s3-level6'];
+const targets = [
+  ['end to end into S3 ≥ 1.2 × single-core ceiling', s3.eventsPerSec / ceiling, 1.2, '≥'],
+  ['send() ≤ 1.3 × JSON.stringify (mean)', r.send.ratioMean, 1.3, '≤'],
+  ['event-loop max delay ≤ 20 ms while a 100 MB batch flushes', r['eventloop-100mb'].loopMaxMs, 20, '≤'],
+  ['RSS flat over 10 simulated minutes (last ÷ 2nd minute ≤ 1.1)', r['memory-10min-100dest'].growthLastVsSecondMinute, 1.1, '≤'],
+  [`throughput ≥ 1.5 × fastest peer (${fastestPeer.scenario})`, s3.eventsPerSec / fastestPeer.eventsPerSec, 1.5, '≥'],
+  ['peak RSS ≤ 1/10 of fastest peer (ratio ≤ 0.1)', s3.peakRssMb / fastestPeer.peakRssMb, 0.1, '≤'],
+  ['event-loop max ≤ 1/10 of fastest peer (ratio ≤ 0.1)', s3.loopMaxMs / fastestPeer.loopMaxMs, 0.1, '≤'],
+].map(([target, value, bound, op]) => ({ target, value, bound, met: op === '≥' ? value >= bound : value <= bound }));
+
+const md = [
+  `# Sluice benchmark${smoke ? ' (smoke run: correctness only, figures meaningless)' : ''}`,
+  '',
+  `${N.toLocaleString('en-US')} seeded events of ${fmt(r['ceiling-level6'].ratio, 1)}:1 gzip ratio, Node ${process.version}, ${new Date().toISOString()}. S3 server: s3rver on 127.0.0.1 in its own process.`,
+  '',
+  '## Ceiling (plain Node, one core)',
+  '',
+  '| level | stringify µs/event | gzip µs/event | sha256 µs/event | stringify+gzip events/s |',
+  '| --- | --- | --- | --- | --- |',
+  ...['ceiling-level6', 'ceiling-level1'].map((k) => `| ${r[k].level} | ${fmt(r[k].stringifyUs, 2)} | ${fmt(r[k].gzipUs, 2)} | ${fmt(r[k].sha256Us, 2)} | ${fmt(r[k].ceilingEventsPerSec)} |`),
+  '',
+  '## send()',
+  '',
+  '| | mean ns/event | p99 ns/event (batches of 1,000) |',
+  '| --- | --- | --- |',
+  `| JSON.stringify | ${fmt(r.send.stringifyMeanNs)} | ${fmt(r.send.stringifyP99Ns)} |`,
+  `| sluice.send.s3() | ${fmt(r.send.sendMeanNs)} | ${fmt(r.send.sendP99Ns)} |`,
+  `| ratio | ${fmt(r.send.ratioMean, 2)} | ${fmt(r.send.ratioP99, 2)} |`,
+  '',
+  '## Throughput, memory and event loop (same events, same server)',
+  '',
+  '| contender | events/s | MB/s | × ceiling | peak RSS MB | loop max ms | loop p99 ms | delivered / sent |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  ...['sluice-memory-level6', 'sluice-memory-level1', 'sluice-s3-level6', 'sluice-s3-level1', ...peers].map((k) => `| ${k} | ${fmt(r[k].eventsPerSec)} | ${fmt(r[k].mbPerSec, 1)} | ${fmt(r[k].eventsPerSec / ceiling, 2)} | ${fmt(r[k].peakRssMb)} | ${fmt(r[k].loopMaxMs, 1)} | ${fmt(r[k].loopP99Ms, 1)} | ${fmt(r[k].delivered)} / ${fmt(r[k].sent)} |`),
+  '',
+  `Event loop while a ${fmt(r['eventloop-100mb'].batchMb)} MB batch is serialized and uploaded: max ${fmt(r['eventloop-100mb'].loopMaxMs, 1)} ms, p99 ${fmt(r['eventloop-100mb'].loopP99Ms, 1)} ms (${fmt(r['eventloop-100mb'].flushSeconds, 2)} s).`,
+  '',
+  `Memory, ${r['memory-10min-100dest'].minutes} simulated minutes × ${r['memory-10min-100dest'].destinations} destinations at ${fmt(r['memory-10min-100dest'].perSecond)} events/s: peak RSS ${fmt(r['memory-10min-100dest'].peakRssMb)} MB; RSS by minute ${r['memory-10min-100dest'].rssByMinuteMb.map((v) => fmt(v)).join(', ')} MB.`,
+  '',
+  '## Targets',
+  '',
+  '| target | measured | met |',
+  '| --- | --- | --- |',
+  ...targets.map((t) => `| ${t.target} | ${fmt(t.value, 2)} | ${t.met ? 'yes' : `no (${fmt(t.bound === 0 ? 0 : t.value / t.bound, 2)} × the bound)`} |`),
+  '',
+].join('\n');
+
+await mkdir(args.out, { recursive: true });
+await writeFile(path.join(args.out, 'report.json'), JSON.stringify({ events: N, smoke, results, targets }, null, 2));
+await writeFile(path.join(args.out, 'report.md'), md);
+console.log(md);
+if (failures.length > 0) {
+  console.error(`\nNot every event was delivered:\n${failures.join('\n')}`);
+  process.exit(1);
+}
+console.log(`every Sluice scenario's events verified delivered; report in ${args.out}/report.{md,json}`);

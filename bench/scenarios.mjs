@@ -1,0 +1,248 @@
+// One measured scenario per process: `node bench/scenarios.mjs <name> '<json options>'`
+// prints one JSON line. A process each keeps peak RSS and event-loop delay one contender's.
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip, createGzip } from 'node:zlib';
+import { Upload } from '@aws-sdk/lib-storage';
+import { ContainerModule } from 'inversify';
+import { minuteBatcherModule } from '@sluice/batcher-minute';
+import { CLOCK, UPLOADER, createSluice } from '@sluice/core';
+import { ManualClock } from '@sluice/core/testing';
+import { s3Module } from '@sluice/s3';
+import { InMemoryUploader } from '@sluice/s3/testing';
+import { adminClient, countLines, CREDENTIALS } from './bucket.mjs';
+import { generateEvents } from './events.mjs';
+
+const require = createRequire(import.meta.url);
+const [name, rawOptions = '{}'] = process.argv.slice(2);
+const options = JSON.parse(rawOptions);
+const SEED = 20_240_601;
+const SLICE = 1_000; // events per event-loop turn: a producer that serves requests yields between them
+
+const nowNs = () => process.hrtime.bigint();
+const seconds = (from) => Number(nowNs() - from) / 1e9;
+const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
+const rawBytes = (events) => events.reduce((n, e) => n + Buffer.byteLength(JSON.stringify(e)) + 1, 0);
+const yieldLoop = () => new Promise((resolve) => setImmediate(resolve));
+
+function percentile(values, p) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+function loopMonitor() {
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  histogram.enable();
+  return () => {
+    histogram.disable();
+    return { loopMaxMs: histogram.max / 1e6, loopP99Ms: histogram.percentile(99) / 1e6 };
+  };
+}
+
+function s3Options(endpoint, level) {
+  return { endpoint, forcePathStyle: true, credentials: { ...CREDENTIALS }, compressionLevel: level ?? 6 };
+}
+
+/** Sends every event through `send`, SLICE at a time with a turn of the event loop between slices. */
+async function feed(events, send) {
+  for (let i = 0; i < events.length; i += SLICE) {
+    const end = Math.min(events.length, i + SLICE);
+    for (let j = i; j < end; j += 1) send(events[j]);
+    await yieldLoop();
+  }
+}
+
+const scenarios = {
+  /** Plain Node on the same events: the single-core ceiling of stringify + gzip. */
+  async ceiling({ events: count, level = 6 }) {
+    const events = generateEvents(count, SEED);
+    events.map((e) => JSON.stringify(e)); // warm the JIT up, as the other scenarios' long runs do
+    let start = nowNs();
+    const lines = events.map((e) => JSON.stringify(e));
+    const stringifyUs = (seconds(start) * 1e6) / count;
+    const body = Buffer.from(lines.join('\n') + '\n');
+    const chunks = [];
+    for (let i = 0; i < body.length; i += 64 * 1024) chunks.push(body.subarray(i, i + 64 * 1024));
+    start = nowNs();
+    let compressed = 0;
+    await pipeline(Readable.from(chunks), createGzip({ level }), new Writable({ write: (c, _e, cb) => ((compressed += c.length), cb()) }));
+    const gzipUs = (seconds(start) * 1e6) / count;
+    start = nowNs();
+    const hash = createHash('sha256');
+    for (const chunk of chunks) hash.update(chunk);
+    hash.digest('hex');
+    const sha256Us = (seconds(start) * 1e6) / count;
+    return { level, stringifyUs, gzipUs, sha256Us, ceilingEventsPerSec: 1e6 / (stringifyUs + gzipUs), ratio: body.length / compressed };
+  },
+
+  /** send() against JSON.stringify of the same payloads, in batches of 1,000 calls. */
+  async send({ events: count }) {
+    const events = generateEvents(count, SEED);
+    const clock = new ManualClock(Date.parse('2024-06-01T00:00:00Z'));
+    const uploader = new InMemoryUploader();
+    const sluice = createSluice({
+      drainOnExit: false,
+      modules: [new ContainerModule(({ bind }) => { bind(CLOCK).toConstantValue(clock); bind(UPLOADER).toConstantValue(uploader); }), s3Module()],
+    });
+    const stringifyNs = [];
+    const sendNs = [];
+    let sink = 0;
+    for (let round = 0; round < 2; round += 1) {
+      for (let i = 0; i < count; i += SLICE) {
+        const slice = events.slice(i, i + SLICE);
+        let start = nowNs();
+        for (const e of slice) sink += JSON.stringify(e).length;
+        const s = Number(nowNs() - start) / slice.length;
+        start = nowNs();
+        for (const e of slice) sluice.send.s3({ bucket: 'bench', prefix: 'send', payload: e });
+        const d = Number(nowNs() - start) / slice.length;
+        if (round === 1) { stringifyNs.push(s); sendNs.push(d); } // the first round warms the JIT up
+      }
+      await sluice.flush();
+    }
+    await sluice.close();
+    const mean = (list) => list.reduce((a, b) => a + b, 0) / list.length;
+    const lines = uploader.keys('bench').reduce((n, key) => n + uploader.lines('bench', key).length, 0);
+    return {
+      stringifyMeanNs: mean(stringifyNs), stringifyP99Ns: percentile(stringifyNs, 99),
+      sendMeanNs: mean(sendNs), sendP99Ns: percentile(sendNs, 99),
+      ratioMean: mean(sendNs) / mean(stringifyNs), ratioP99: percentile(sendNs, 99) / percentile(stringifyNs, 99),
+      delivered: lines, sent: 2 * count, sink: sink > 0,
+    };
+  },
+
+  /** Sluice end to end into the in-memory uploader (its own cost) or a real S3 server. */
+  async sluice({ events: count, endpoint, level = 6, prefix = 'sluice', maxBytes = 8 * 1024 * 1024 }) {
+    const events = generateEvents(count, SEED);
+    const bytes = rawBytes(events);
+    const uploader = endpoint ? undefined : new InMemoryUploader();
+    const modules = [minuteBatcherModule({ maxBytes }), s3Module(s3Options(endpoint ?? 'http://127.0.0.1:9', level))];
+    if (uploader) modules.unshift(new ContainerModule(({ bind }) => void bind(UPLOADER).toConstantValue(uploader)));
+    const sluice = createSluice({ drainOnExit: false, modules });
+    const stop = loopMonitor();
+    const start = nowNs();
+    await feed(events, (payload) => sluice.send.s3({ bucket: 'bench', prefix, payload }));
+    await sluice.close();
+    const elapsed = seconds(start);
+    const loop = stop();
+    const delivered = uploader ? uploader.keys('bench').reduce((n, key) => n + uploader.lines('bench', key).length, 0) : undefined;
+    return { eventsPerSec: count / elapsed, mbPerSec: bytes / 1e6 / elapsed, seconds: elapsed, peakRssMb: peakRssMb(), ...loop, sent: count, delivered, prefix };
+  },
+
+  /** Event-loop delay while one batch of about 100 MB is serialized and uploaded. */
+  async eventloop({ endpoint, megabytes = 100 }) {
+    const events = generateEvents(Math.ceil((megabytes * 1e6) / 420), SEED);
+    const sluice = createSluice({ drainOnExit: false, modules: [s3Module(s3Options(endpoint))] });
+    for (const payload of events) sluice.send.s3({ bucket: 'bench', prefix: 'eventloop', payload });
+    const stop = loopMonitor();
+    const start = nowNs();
+    await sluice.close();
+    return { batchMb: rawBytes(events) / 1e6, flushSeconds: seconds(start), ...stop(), sent: events.length, prefix: 'eventloop' };
+  },
+
+  /** RSS over simulated minutes of full-rate traffic across many destinations. */
+  async memory({ minutes = 10, destinations = 100, perSecond = 2_000 }) {
+    const clock = new ManualClock(Date.parse('2024-06-01T00:00:00Z'));
+    let delivered = 0;
+    const counter = {
+      async upload(request) {
+        const gunzip = createGunzip();
+        await pipeline(request.body, gunzip, new Writable({ write(chunk, _e, cb) { for (const b of chunk) if (b === 10) delivered += 1; cb(); } }));
+        return { location: request.key, bytes: 0, parts: 1, alreadyExisted: false };
+      },
+    };
+    const sluice = createSluice({
+      drainOnExit: false,
+      modules: [new ContainerModule(({ bind }) => { bind(CLOCK).toConstantValue(clock); bind(UPLOADER).toConstantValue(counter); }), s3Module()],
+    });
+    const pool = generateEvents(10_000, SEED);
+    const samples = [];
+    let sent = 0;
+    const start = nowNs();
+    for (let second = 0; second < minutes * 60; second += 1) {
+      for (let i = 0; i < perSecond; i += 1) {
+        sluice.send.s3({ bucket: 'bench', prefix: `tenant-${sent % destinations}`, payload: pool[sent % pool.length] });
+        sent += 1;
+      }
+      await clock.advance(1_000);
+      if (second % 10 === 9) samples.push({ minute: (second + 1) / 60, rssMb: process.memoryUsage.rss() / 1024 / 1024 });
+    }
+    await sluice.close();
+    const byMinute = samples.filter((s) => Number.isInteger(s.minute)).map((s) => s.rssMb);
+    return { minutes, destinations, perSecond, sent, delivered, seconds: seconds(start), peakRssMb: peakRssMb(), rssByMinuteMb: byMinute, growthLastVsSecondMinute: byMinute.at(-1) / byMinute[1] };
+  },
+
+  /** The hand-written minimal pipeline: stringify, join, one lib-storage Upload. */
+  async minimal({ events: count, endpoint }) {
+    const events = generateEvents(count, SEED);
+    const client = adminClient(endpoint);
+    const stop = loopMonitor();
+    const start = nowNs();
+    const lines = [];
+    await feed(events, (e) => lines.push(JSON.stringify(e)));
+    const body = await new Promise((resolve, reject) => {
+      const chunks = [];
+      const gzip = createGzip({ level: 6 });
+      gzip.on('data', (c) => chunks.push(c)).on('end', () => resolve(Buffer.concat(chunks))).on('error', reject);
+      gzip.end(lines.join('\n') + '\n');
+    });
+    await new Upload({ client, params: { Bucket: 'bench', Key: 'minimal/all.ndjson.gz', Body: body } }).done();
+    const elapsed = seconds(start);
+    return { eventsPerSec: count / elapsed, mbPerSec: rawBytes(events) / 1e6 / elapsed, seconds: elapsed, peakRssMb: peakRssMb(), ...stop(), sent: count, prefix: 'minimal/' };
+  },
+
+  /** s3-streamlogger as its README advises, with gzip. */
+  async streamlogger({ events: count, endpoint }) {
+    const { S3StreamLogger } = require('s3-streamlogger');
+    const events = generateEvents(count, SEED);
+    const stream = new S3StreamLogger({ bucket: 'bench', folder: 'streamlogger', compress: true, config: { endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { ...CREDENTIALS } } });
+    const errors = [];
+    stream.on('error', (e) => errors.push(String(e)));
+    const stop = loopMonitor();
+    const start = nowNs();
+    await feed(events, (e) => stream.write(JSON.stringify(e) + '\n'));
+    await new Promise((resolve) => stream.flushFile(resolve));
+    await new Promise((resolve) => stream.end(resolve));
+    const elapsed = seconds(start);
+    return { eventsPerSec: count / elapsed, mbPerSec: rawBytes(events) / 1e6 / elapsed, seconds: elapsed, peakRssMb: peakRssMb(), ...stop(), sent: count, prefix: 'streamlogger/', errors: errors.slice(0, 3) };
+  },
+
+  /** winston-s3-transport as its README advises, with gzip; it has no flush, so the bucket is polled. */
+  async winston({ events: count, endpoint, timeoutSeconds = 600 }) {
+    const winston = require('winston');
+    const S3Transport = require('winston-s3-transport').default;
+    const events = generateEvents(count, SEED);
+    let objects = 0;
+    const transport = new S3Transport({
+      s3ClientConfig: { endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { ...CREDENTIALS } },
+      // Uploads every 20 s by default; 1 s keeps the wait for the last upload from dominating.
+      s3TransportConfig: { bucket: 'bench', gzip: true, dataUploadInterval: 1_000, bucketPath: () => `winston/${Date.now()}-${objects++}.log` },
+    });
+    const logger = winston.createLogger({ format: winston.format.json(), transports: [transport] });
+    const client = adminClient(endpoint);
+    const stop = loopMonitor();
+    const start = nowNs();
+    await feed(events, (e) => logger.info(e));
+    let delivered = 0;
+    while (seconds(start) < timeoutSeconds) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      delivered = (await countLines(client, 'winston/')).lines;
+      if (delivered >= count) break;
+    }
+    const elapsed = seconds(start);
+    return { eventsPerSec: count / elapsed, mbPerSec: rawBytes(events) / 1e6 / elapsed, seconds: elapsed, peakRssMb: peakRssMb(), ...stop(), sent: count, prefix: 'winston/' };
+  },
+};
+
+const run = scenarios[name];
+if (!run) {
+  console.error(`unknown scenario ${name}; known: ${Object.keys(scenarios).join(', ')}`);
+  process.exit(2);
+}
+const result = await run(options);
+process.stdout.write(`${JSON.stringify({ scenario: name, ...result })}\n`);
+// winston-s3-transport's upload interval is never cleared; nothing else needs this.
+process.exit(0);
