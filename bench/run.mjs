@@ -16,10 +16,16 @@ const N = Number(args.events ?? (smoke ? 5_000 : 200_000));
 
 function runNode(script, argv) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--no-deprecation', '--no-warnings', path.join(here, script), ...argv], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--no-deprecation', '--no-warnings', path.join(here, script), ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
+    let err = '';
     child.stdout.on('data', (d) => (out += d));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1))) : reject(new Error(`${script} ${argv[0]} exited with ${code}`))));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('exit', (code) => {
+      if (code === 0) return resolve(JSON.parse(out.trim().split('\n').at(-1)));
+      const reason = err.split('\n').find((line) => /Error/.test(line)) ?? `exit code ${code}`;
+      reject(Object.assign(new Error(`${script} ${argv[0]} exited with ${code}: ${reason}`), { reason }));
+    });
   });
 }
 
@@ -33,7 +39,14 @@ const results = {};
 const failures = [];
 async function scenario(key, name, options, verify) {
   process.stderr.write(`- ${key} …\n`);
-  const result = await runNode('scenarios.mjs', [name, JSON.stringify(options)]);
+  let result;
+  try {
+    result = await runNode('scenarios.mjs', [name, JSON.stringify(options)]);
+  } catch (error) {
+    // A peer that crashes is a finding: report it with what reached the bucket.
+    if (!key.startsWith('peer-')) throw error;
+    result = { scenario: name, crashed: error.reason, sent: options.events, prefix: `${name === 'streamlogger' ? 'streamlogger' : name}/` };
+  }
   if (verify) {
     const landed = await countLines(verify, result.prefix);
     result.delivered = landed.lines;
@@ -73,7 +86,7 @@ const fmt = (n, digits = 0) => (n === undefined ? '—' : Number(n).toLocaleStri
 const ceiling = r['ceiling-level6'].ceilingEventsPerSec;
 const peers = ['peer-minimal', 'peer-s3-streamlogger', 'peer-winston-s3-transport'];
 // The targets compare with the published libraries; the minimal pipeline is shown for scale.
-const fastestPeer = ['peer-s3-streamlogger', 'peer-winston-s3-transport'].map((k) => r[k]).sort((a, b) => b.eventsPerSec - a.eventsPerSec)[0];
+const fastestPeer = ['peer-s3-streamlogger', 'peer-winston-s3-transport'].map((k) => r[k]).filter((p) => !p.crashed).sort((a, b) => b.eventsPerSec - a.eventsPerSec)[0] ?? { scenario: 'none finished', eventsPerSec: NaN, peakRssMb: NaN, loopMaxMs: NaN };
 const s3 = r['sluice-s3-level6'];
 const targets = [
   ['end to end into S3 ≥ 1.2 × single-core ceiling', s3.eventsPerSec / ceiling, 1.2, '≥'],
@@ -108,11 +121,11 @@ const md = [
   '',
   '| contender | events/s | MB/s | × ceiling | peak RSS MB | loop max ms | loop p99 ms | delivered / sent |',
   '| --- | --- | --- | --- | --- | --- | --- | --- |',
-  ...['sluice-memory-level6', 'sluice-memory-level1', 'sluice-s3-level6', 'sluice-s3-level1', ...peers].map((k) => `| ${k} | ${fmt(r[k].eventsPerSec)} | ${fmt(r[k].mbPerSec, 1)} | ${fmt(r[k].eventsPerSec / ceiling, 2)} | ${fmt(r[k].peakRssMb)} | ${fmt(r[k].loopMaxMs, 1)} | ${fmt(r[k].loopP99Ms, 1)} | ${fmt(r[k].delivered)} / ${fmt(r[k].sent)} |`),
+  ...['sluice-memory-level6', 'sluice-memory-level1', 'sluice-s3-level6', 'sluice-s3-level1', ...peers].map((k) => `| ${k}${r[k].crashed ? ` (crashed: ${r[k].crashed.trim()})` : ''}${r[k].unreadableObjects ? ` (${r[k].unreadableObjects} objects not valid gzip)` : ''} | ${fmt(r[k].eventsPerSec)} | ${fmt(r[k].mbPerSec, 1)} | ${fmt(r[k].eventsPerSec / ceiling, 2)} | ${fmt(r[k].peakRssMb)} | ${fmt(r[k].loopMaxMs, 1)} | ${fmt(r[k].loopP99Ms, 1)} | ${fmt(r[k].delivered)} / ${fmt(r[k].sent)} |`),
   '',
   `Event loop while a ${fmt(r['eventloop-100mb'].batchMb)} MB batch is serialized and uploaded: max ${fmt(r['eventloop-100mb'].loopMaxMs, 1)} ms, p99 ${fmt(r['eventloop-100mb'].loopP99Ms, 1)} ms (${fmt(r['eventloop-100mb'].flushSeconds, 2)} s).`,
   '',
-  `Memory, ${r['memory-10min-100dest'].minutes} simulated minutes × ${r['memory-10min-100dest'].destinations} destinations at ${fmt(r['memory-10min-100dest'].perSecond)} events/s: peak RSS ${fmt(r['memory-10min-100dest'].peakRssMb)} MB; RSS by minute ${r['memory-10min-100dest'].rssByMinuteMb.map((v) => fmt(v)).join(', ')} MB.`,
+  `Memory, ${r['memory-10min-100dest'].minutes} simulated minutes × ${r['memory-10min-100dest'].destinations} destinations at ${fmt(r['memory-10min-100dest'].perSecond)} events/s: peak RSS ${fmt(r['memory-10min-100dest'].peakRssMb)} MB; RSS by minute ${r['memory-10min-100dest'].rssByMinuteMb.map((v) => fmt(v)).join(', ')} MB; events accepted and not yet delivered, by minute: ${r['memory-10min-100dest'].pendingEventsByMinute.map((v) => fmt(v)).join(', ')}.`,
   '',
   '## Targets',
   '',

@@ -168,11 +168,18 @@ const scenarios = {
         sent += 1;
       }
       await clock.advance(1_000);
-      if (second % 10 === 9) samples.push({ minute: (second + 1) / 60, rssMb: process.memoryUsage.rss() / 1024 / 1024 });
+      if (second % 60 === 59) {
+        const pendingEvents = sluice.health().reduce((n, route) => n + route.pendingEvents, 0);
+        samples.push({ minute: (second + 1) / 60, rssMb: process.memoryUsage.rss() / 1024 / 1024, pendingEvents });
+      }
     }
     await sluice.close();
-    const byMinute = samples.filter((s) => Number.isInteger(s.minute)).map((s) => s.rssMb);
-    return { minutes, destinations, perSecond, sent, delivered, seconds: seconds(start), peakRssMb: peakRssMb(), rssByMinuteMb: byMinute, growthLastVsSecondMinute: byMinute.at(-1) / byMinute[1] };
+    const byMinute = samples.map((s) => s.rssMb);
+    return {
+      minutes, destinations, perSecond, sent, delivered, seconds: seconds(start), peakRssMb: peakRssMb(),
+      rssByMinuteMb: byMinute, pendingEventsByMinute: samples.map((s) => s.pendingEvents),
+      growthLastVsSecondMinute: byMinute.at(-1) / byMinute[Math.min(1, byMinute.length - 1)],
+    };
   },
 
   /** The hand-written minimal pipeline: stringify, join, one lib-storage Upload. */
