@@ -133,11 +133,6 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
     return count;
   }
 
-  /** Whether anything accepted is not yet delivered. */
-  hasPending(): boolean {
-    return this.#undelivered.size > 0 || [...this.#destinations.values()].some((s) => s.open.size > 0);
-  }
-
   /** Seals every open batch now (their uploads start at once). */
   sealAll(): void {
     for (const state of this.#destinations.values()) for (const batch of [...state.open.values()]) this.#seal(batch);
