@@ -218,7 +218,7 @@ const scenarios = {
   },
 
   /** winston-s3-transport as its README advises, with gzip; it has no flush, so the bucket is polled. */
-  async winston({ events: count, endpoint, timeoutSeconds = 600 }) {
+  async winston({ events: count, endpoint, timeoutSeconds = 120 }) {
     const winston = require('winston');
     const S3Transport = require('winston-s3-transport').default;
     const events = generateEvents(count, SEED);
@@ -240,7 +240,8 @@ const scenarios = {
       if (delivered >= count) break;
     }
     const elapsed = seconds(start);
-    return { eventsPerSec: count / elapsed, mbPerSec: rawBytes(events) / 1e6 / elapsed, seconds: elapsed, peakRssMb: peakRssMb(), ...stop(), sent: count, prefix: 'winston/' };
+    const timedOut = delivered < count;
+    return { eventsPerSec: count / elapsed, mbPerSec: rawBytes(events) / 1e6 / elapsed, seconds: elapsed, peakRssMb: peakRssMb(), ...stop(), sent: count, prefix: 'winston/', timedOut };
   },
 };
 
