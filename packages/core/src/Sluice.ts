@@ -1,6 +1,6 @@
 import type { DrainOptions, Pipeline } from './pipeline/Pipeline.js';
 import type { RouteHealth } from './pipeline/RouteHealth.js';
-import type { SluiceEvents } from './pipeline/SluiceEvents.js';
+import type { DeadLetter, SluiceEvents } from './pipeline/SluiceEvents.js';
 import type { Receipt } from './send/Receipt.js';
 import type { SendApi } from './send/SendApi.js';
 
@@ -39,6 +39,29 @@ export class Sluice {
   close(options?: DrainOptions): Promise<void> {
     this.#detachExitHooks();
     return this.#pipeline.close(options);
+  }
+
+  /**
+   * Resolves when send() accepts again after a BackpressureError: once pending bytes are at
+   * or under three quarters of maxPendingBytes (at once if they already are).
+   */
+  ready(): Promise<void> {
+    return this.#pipeline.ready();
+  }
+
+  /** Bytes of records accepted and not yet delivered. */
+  get pendingBytes(): number {
+    return this.#pipeline.pendingBytes;
+  }
+
+  /** Batches given up on after deadLetterAfterMs of failures, with the reason. */
+  deadLetters(): DeadLetter[] {
+    return this.#pipeline.deadLetters();
+  }
+
+  /** Delivers dead letters again (all, or those `filter` picks); returns how many. */
+  replayDeadLetters(filter?: (letter: DeadLetter) => boolean): number {
+    return this.#pipeline.replayDeadLetters(filter);
   }
 
   /** How many destinations have delivered the event `id` (0 while pending or if forgotten). */

@@ -16,8 +16,12 @@ export interface SluiceOptions {
   readonly producerId: string;
   readonly maxEventBytes: number;
   readonly maxConcurrentUploads: number;
+  readonly maxPendingBytes: number;
+  readonly deadLetterAfterMs: number;
   readonly ledgerCapacity: number;
   readonly drainOnExit: boolean;
+  readonly handleSignals: boolean;
+  readonly shutdownTimeoutMs: number;
   readonly logLevel: LogLevel;
   readonly retry: RetryOptions;
 }
@@ -48,6 +52,20 @@ export const sluiceOptionsSchema = {
       default: 4,
       description: 'Batches uploaded at the same time, across all destinations.',
     },
+    maxPendingBytes: {
+      type: 'integer',
+      minimum: 1,
+      default: 268_435_456,
+      description:
+        'Most bytes of records accepted and not yet delivered, across all destinations. Past it send() throws BackpressureError; await sluice.ready() before sending again. Bounds memory whatever the traffic or an outage.',
+    },
+    deadLetterAfterMs: {
+      type: 'integer',
+      minimum: 1,
+      default: 86_400_000,
+      description:
+        'How long a batch may keep failing before it moves to the dead letters (deadLetters(), replayDeadLetters(); with the file spool, its dead-letter folder).',
+    },
     ledgerCapacity: {
       type: 'integer',
       minimum: 0,
@@ -59,6 +77,18 @@ export const sluiceOptionsSchema = {
       default: true,
       description:
         'Seal and upload open batches when the event loop empties (beforeExit), so a script that forgets close() still delivers.',
+    },
+    handleSignals: {
+      type: 'boolean',
+      default: false,
+      description:
+        'On SIGTERM or SIGINT, close() (waiting at most shutdownTimeoutMs) and then exit. Off by default: an application with its own shutdown calls close() itself.',
+    },
+    shutdownTimeoutMs: {
+      type: 'integer',
+      minimum: 1,
+      default: 30_000,
+      description: 'Deadline of the close() that handleSignals makes; what is undelivered by then stays in a durable spool for the next start.',
     },
     logLevel: {
       type: 'string',

@@ -48,7 +48,40 @@ export function createSluice(options: CreateSluiceOptions = {}): Sluice {
     },
     destinations,
   );
-  return new Sluice(pipeline, parsed.drainOnExit ? attachExitHooks(pipeline, logger) : () => {});
+  const detach = [
+    parsed.drainOnExit ? attachExitHooks(pipeline, logger) : () => {},
+    parsed.handleSignals ? attachSignalHandlers(pipeline, logger, parsed.shutdownTimeoutMs) : () => {},
+  ];
+  return new Sluice(pipeline, () => detach.forEach((d) => d()));
+}
+
+/**
+ * SIGTERM/SIGINT: close() within the deadline, then exit (1 if something stayed undelivered).
+ * A second signal while closing exits at once; a durable spool keeps what was not delivered.
+ */
+function attachSignalHandlers(pipeline: Pipeline, logger: Logger, timeoutMs: number): () => void {
+  let closing = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (closing) {
+      logger.warn('second signal while closing: exiting now', { signal });
+      process.exit(1);
+    }
+    closing = true;
+    logger.info('signal received: closing the sluice', { signal, timeoutMs });
+    pipeline.close({ timeoutMs }).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error('closed with undelivered events', { signal, error: String(error) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  return () => {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  };
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { BatchWindow } from '../batch/Batcher.js';
 import type { BatchIdentity, BatchInfo } from '../batch/BatchInfo.js';
 import type { DeliveryReport } from '../send/Receipt.js';
-import type { SpoolBatch } from '../spool/Spool.js';
+import type { SpoolBatch, SpooledBatchMeta } from '../spool/Spool.js';
 import type { Timer } from '../time/Clock.js';
 import type { DestinationState } from './DestinationState.js';
 
@@ -12,7 +12,7 @@ type Waiter = { readonly id: string; readonly resolve: (report: DeliveryReport) 
  * delivered. Records live in the spool; the batch keeps counts and ids.
  */
 export class Batch {
-  state: 'open' | 'sealed' | 'delivered' = 'open';
+  state: 'open' | 'sealed' | 'delivered' | 'dead' = 'open';
   events = 0;
   bytes = 0;
   /** Given ids (strings) and the sequence numbers of ids the sluice made (numbers). */
@@ -21,6 +21,8 @@ export class Batch {
   timer: Timer | undefined;
   /** Failed attempts since the last success: drives the backoff. */
   failures = 0;
+  /** When the current run of failures began: drives the move to the dead letters. */
+  firstFailureAt: number | undefined;
   key: string | undefined;
   location: string | undefined;
   deliveredAt: number | undefined;
@@ -37,6 +39,18 @@ export class Batch {
     readonly openedAt: number,
     readonly records: SpoolBatch,
   ) {}
+
+  get meta(): SpooledBatchMeta {
+    return {
+      destination: this.destination.destination.name,
+      routeId: this.routeId,
+      target: this.target,
+      identity: this.identity,
+      identifier: this.identifier,
+      window: this.window,
+      openedAt: this.openedAt,
+    };
+  }
 
   info(): BatchInfo {
     return {
@@ -56,15 +70,29 @@ export class Batch {
     return new Promise((resolve) => (this.#waiters ??= []).push({ id, resolve }));
   }
 
-  /** Resolves when the batch is delivered. */
+  /** Resolves when the batch is delivered or moved to the dead letters. */
   whenSettled(): Promise<void> {
-    if (this.state === 'delivered') return Promise.resolve();
+    if (this.state === 'delivered' || this.state === 'dead') return Promise.resolve();
     if (!this.#settled) {
       let resolve!: () => void;
       const promise = new Promise<void>((r) => (resolve = r));
       this.#settled = { promise, resolve };
     }
     return this.#settled.promise;
+  }
+
+  /** Moved to the dead letters: flush() stops waiting for it; receipts stay pending. */
+  markDead(): void {
+    this.state = 'dead';
+    this.#settled?.resolve();
+    this.#settled = undefined;
+  }
+
+  /** Back from the dead letters for another round of attempts. */
+  revive(): void {
+    this.state = 'sealed';
+    this.failures = 0;
+    this.firstFailureAt = undefined;
   }
 
   markDelivered(location: string, at: number): void {

@@ -2,7 +2,10 @@ import { ContainerModule } from 'inversify';
 import { describe, expect, it, vi } from 'vitest';
 import type { Batcher } from '../batch/Batcher.js';
 import { createSluice } from '../createSluice.js';
-import { BATCHER, CLOCK, DESTINATION } from '../di/tokens.js';
+import { BATCHER, CLOCK, DESTINATION, SPOOL } from '../di/tokens.js';
+import { BackpressureError } from '../errors/BackpressureError.js';
+import { MemorySpool } from '../spool/MemorySpool.js';
+import type { RecoveredBatch, Spool, SpooledBatchMeta } from '../spool/Spool.js';
 import { ClosedError } from '../errors/ClosedError.js';
 import { DeliveryError } from '../errors/DeliveryError.js';
 import { EventTooLargeError } from '../errors/EventTooLargeError.js';
@@ -21,7 +24,9 @@ function minuteRule(maxEvents = Infinity): Batcher {
   };
 }
 
-function setup(options: { maxEvents?: number; destinations?: RecordingDestination[]; maxEventBytes?: number } = {}) {
+function setup(
+  options: { maxEvents?: number; destinations?: RecordingDestination[]; maxEventBytes?: number; maxPendingBytes?: number; spool?: Spool } = {},
+) {
   const clock = new ManualClock('2024-05-25T16:14:58.000Z');
   const destinations = options.destinations ?? [new RecordingDestination()];
   const sluice = createSluice({
@@ -29,11 +34,14 @@ function setup(options: { maxEvents?: number; destinations?: RecordingDestinatio
     logLevel: 'silent',
     producerId: 'test-producer',
     ...(options.maxEventBytes ? { maxEventBytes: options.maxEventBytes } : {}),
+    ...(options.maxPendingBytes ? { maxPendingBytes: options.maxPendingBytes } : {}),
+    deadLetterAfterMs: 3_600_000,
     retry: { initialDelayMs: 1_000, maxDelayMs: 8_000, permanentErrorDelayMs: 300_000 },
     modules: [
       new ContainerModule(({ bind }) => {
         bind(CLOCK).toConstantValue(clock);
         bind(BATCHER).toConstantValue(minuteRule(options.maxEvents));
+        if (options.spool) bind(SPOOL).toConstantValue(options.spool);
         for (const destination of destinations) bind(DESTINATION).toConstantValue(destination);
       }),
     ],
@@ -199,5 +207,73 @@ describe('Pipeline', () => {
     expect(outcome).toHaveBeenCalledWith(expect.any(ShutdownTimeoutError));
     expect(String(outcome.mock.calls[0]?.[0])).toMatch(/1 batch\(es\) holding 2 event\(s\) are undelivered/);
     expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('throws BackpressureError past maxPendingBytes, enqueues nothing, and is ready again once delivered', async () => {
+    const { clock, sluice, destination, send } = setup({ maxPendingBytes: 100 });
+    destination.failNext(2);
+    for (let i = 0; i < 8; i += 1) send('a', `abcdefg${i}`); // 8 × 11 bytes ('"abcdefg0"\n' …)
+    expect(sluice.pendingBytes).toBe(88);
+    expect(() => send('a', 'x'.repeat(20))).toThrow(BackpressureError);
+    expect(() => send('a', 'x'.repeat(20))).toThrow(/88 bytes are accepted and not yet delivered.*limit of 100 bytes.*await sluice\.ready\(\)/);
+    const readyEvents: number[] = [];
+    sluice.on('ready', () => readyEvents.push(clock.now()));
+    let ready = false;
+    void sluice.ready().then(() => (ready = true));
+    await clock.advanceTo('2024-05-25T16:15:00.000Z');
+    expect(ready).toBe(false);
+    await clock.advance(10_000);
+    expect(ready).toBe(true);
+    expect(readyEvents).toHaveLength(1);
+    expect(sluice.pendingBytes).toBe(0);
+    expect(destination.objects.flatMap((o) => o.payloads)).toEqual(Array.from({ length: 8 }, (_, i) => `abcdefg${i}`));
+    expect(() => send('a', 'x'.repeat(20))).not.toThrow();
+  });
+
+  it('moves a batch failing longer than deadLetterAfterMs to the dead letters, and replays it', async () => {
+    const { clock, sluice, destination, send } = setup();
+    const letters: unknown[] = [];
+    sluice.on('deadLetter', (letter) => letters.push(letter));
+    destination.failNext(1_000, new DeliveryError('denied', { code: 'AccessDenied', retryable: false, location: 'recording://a' }));
+    send('a', 1);
+    send('a', 2);
+    await clock.advanceTo('2024-05-25T16:15:00.000Z');
+    await clock.advance(3_600_000 + 400_000);
+    expect(letters).toHaveLength(1);
+    expect(sluice.deadLetters()).toMatchObject([{ events: 2, route: 'a', reason: { code: 'AccessDenied', message: expect.stringContaining('denied') } }]);
+    expect(sluice.health()[0]).toMatchObject({ deadLetters: 1, pendingEvents: 0 });
+    expect(sluice.pendingBytes).toBe(0);
+    await sluice.flush(); // a dead letter does not hold flush() up
+
+    destination.clearFailures();
+    expect(sluice.replayDeadLetters()).toBe(1);
+    await sluice.flush();
+    expect(sluice.deadLetters()).toEqual([]);
+    expect(destination.objects[0]?.payloads).toEqual([1, 2]);
+  });
+
+  it('delivers batches a durable spool recovered, under their original identity and key', async () => {
+    const identity = { routeId: 'a', windowStart: Date.parse('2024-05-25T16:10:00Z'), sequence: 3, producerId: 'dead-process' };
+    const meta: SpooledBatchMeta = {
+      destination: 'recording',
+      routeId: 'a',
+      target: { stream: 'a' },
+      identity,
+      identifier: 'f'.repeat(64),
+      window: { start: identity.windowStart, end: identity.windowStart + 60_000 },
+      openedAt: identity.windowStart + 5_000,
+    };
+    const records = new MemorySpool().open(meta);
+    records.append('"left"\n');
+    records.append('"behind"\n');
+    const spool: Spool = {
+      open: (m) => new MemorySpool().open(m),
+      recover: (): RecoveredBatch[] => [{ meta, batch: records, events: 2, bytes: 16 }],
+    };
+    const { sluice, destination } = setup({ spool });
+    await sluice.flush();
+    expect(destination.objects).toHaveLength(1);
+    expect(destination.objects[0]).toMatchObject({ key: `a/${identity.windowStart}-3.ndjson`, payloads: ['left', 'behind'] });
+    expect(destination.objects[0]?.batch.identity).toEqual(identity);
   });
 });

@@ -3,6 +3,7 @@ import type { Batcher } from '../batch/Batcher.js';
 import { batchIdentifier } from '../batch/batchIdentifier.js';
 import type { SluiceOptions } from '../config.js';
 import type { Destination, Route } from '../destination/Destination.js';
+import { BackpressureError } from '../errors/BackpressureError.js';
 import { ClosedError } from '../errors/ClosedError.js';
 import { DeliveryError } from '../errors/DeliveryError.js';
 import { EventTooLargeError } from '../errors/EventTooLargeError.js';
@@ -12,14 +13,14 @@ import type { Logger } from '../log/Logger.js';
 import { retryDelay } from '../retry/backoff.js';
 import type { Receipt } from '../send/Receipt.js';
 import type { CommonSendParams } from '../send/SendApi.js';
-import type { Spool } from '../spool/Spool.js';
+import type { DeadLetterReason, Spool } from '../spool/Spool.js';
 import type { Clock, Timer } from '../time/Clock.js';
 import type { UploadResult } from '../upload/Uploader.js';
 import { compileValidator } from '../validation/ajv.js';
 import { Batch } from './Batch.js';
 import type { DestinationState } from './DestinationState.js';
 import { emptyRouteCounters, type RouteCounters, type RouteHealth } from './RouteHealth.js';
-import type { SluiceEvents } from './SluiceEvents.js';
+import type { DeadLetter, SluiceEvents } from './SluiceEvents.js';
 
 export interface PipelineParts {
   readonly clock: Clock;
@@ -48,6 +49,13 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
   readonly #undelivered = new Set<Batch>();
   readonly #ready: Batch[] = [];
   readonly #inflight = new Map<Batch, AbortController>();
+  /** Batches given up on, by identifier, with why. */
+  readonly #deadLetters = new Map<string, { batch: Batch; reason: DeadLetterReason }>();
+  /** Bytes of records accepted and not yet delivered (open and sealed batches). */
+  #pendingBytes = 0;
+  #readyWaiters: Array<() => void> = [];
+  /** A BackpressureError was thrown since the last 'ready' event. */
+  #backpressured = false;
   #nextEventId = 0;
   #closing: Promise<void> | undefined;
   /** Set once close() has finished or given up: no more attempts are scheduled. */
@@ -57,6 +65,7 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
     super();
     this.#parts = parts;
     for (const destination of destinations) this.#register(destination);
+    this.#recover();
   }
 
   get closed(): boolean {
@@ -82,6 +91,10 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
     // Exact UTF-8 size, without encoding the string.
     const bytes = Buffer.byteLength(record);
     if (bytes > this.#parts.options.maxEventBytes) throw new EventTooLargeError(bytes, this.#parts.options.maxEventBytes);
+    if (this.#pendingBytes + bytes > this.#parts.options.maxPendingBytes) {
+      this.#backpressured = true;
+      throw new BackpressureError(this.#pendingBytes, this.#parts.options.maxPendingBytes);
+    }
 
     const now = this.#parts.clock.now();
     let batch = state.open.get(route.id);
@@ -97,6 +110,7 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
     batch.records.append(record);
     batch.events += 1;
     batch.bytes += bytes;
+    this.#pendingBytes += bytes;
     batch.eventIds.push(id);
     return new PendingReceipt(id, this.#parts.options.producerId, batch);
   }
@@ -133,6 +147,44 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
     return count;
   }
 
+  /**
+   * Resolves when pending bytes are at or under three quarters of `maxPendingBytes` (at once
+   * if they are already): the moment to send again after a BackpressureError. The margin
+   * keeps a producer from bouncing off the limit event by event.
+   */
+  ready(): Promise<void> {
+    if (this.#belowLowWater()) return Promise.resolve();
+    return new Promise((resolve) => this.#readyWaiters.push(resolve));
+  }
+
+  /** Bytes of records accepted and not yet delivered. */
+  get pendingBytes(): number {
+    return this.#pendingBytes;
+  }
+
+  /** The batches given up on, oldest first. */
+  deadLetters(): DeadLetter[] {
+    return [...this.#deadLetters.values()].map(({ batch, reason }) => this.#deadLetterOf(batch, reason));
+  }
+
+  /**
+   * Takes dead letters (all, or those `filter` picks) back for delivery, as new attempts
+   * with a fresh dead-letter clock. Returns how many.
+   */
+  replayDeadLetters(filter: (letter: DeadLetter) => boolean = () => true): number {
+    let count = 0;
+    for (const [identifier, { batch, reason }] of [...this.#deadLetters]) {
+      if (!filter(this.#deadLetterOf(batch, reason))) continue;
+      this.#deadLetters.delete(identifier);
+      batch.records.revive();
+      batch.revive();
+      this.#track(batch);
+      count += 1;
+    }
+    if (count > 0) this.#parts.logger.info('dead letters replayed', { batches: count });
+    return count;
+  }
+
   /** Seals every open batch now (their uploads start at once). */
   sealAll(): void {
     for (const state of this.#destinations.values()) for (const batch of [...state.open.values()]) this.#seal(batch);
@@ -157,10 +209,13 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
     }
     const report: RouteHealth[] = [];
     for (const state of this.#destinations.values()) {
-      const routes = new Set([...state.counters.keys(), ...(pending.get(state)?.keys() ?? [])]);
+      const buried = [...this.#deadLetters.values()].filter(({ batch }) => batch.destination === state).map(({ batch }) => batch.routeId);
+      const routes = new Set([...state.counters.keys(), ...(pending.get(state)?.keys() ?? []), ...buried]);
       for (const route of routes) {
         const counters = state.counters.get(route) ?? emptyRouteCounters();
         const live = pending.get(state)?.get(route);
+        let deadLetters = 0;
+        for (const { batch } of this.#deadLetters.values()) if (batch.destination === state && batch.routeId === route) deadLetters += 1;
         report.push({
           destination: state.destination.name,
           route,
@@ -168,6 +223,7 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
           pendingEvents: live?.events ?? 0,
           pendingBytes: live?.bytes ?? 0,
           oldestPendingAt: live?.oldest,
+          deadLetters,
         });
       }
     }
@@ -235,7 +291,16 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
     state.sequences.set(route.id, { windowStart: window.start, next: sequence + 1 });
     const identity = { routeId: route.id, windowStart: window.start, sequence, producerId: this.#parts.options.producerId };
     const identifier = batchIdentifier(identity);
-    const batch = new Batch(state, route.id, route.target, identity, identifier, window, now, this.#parts.spool.open(identifier));
+    const records = this.#parts.spool.open({
+      destination: state.destination.name,
+      routeId: route.id,
+      target: route.target,
+      identity,
+      identifier,
+      window,
+      openedAt: now,
+    });
+    const batch = new Batch(state, route.id, route.target, identity, identifier, window, now, records);
     batch.timer = this.#parts.clock.setTimer(window.end - now, () => {
       this.#seal(batch);
       // The window is over: its sequence counter is no longer needed, and keeping it would
@@ -255,6 +320,42 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
     if (state.open.get(batch.routeId) === batch) state.open.delete(batch.routeId);
     this.#undelivered.add(batch);
     this.#enqueue(batch);
+  }
+
+  /** Takes a sealed batch that is not yet counted (recovered or replayed) into delivery. */
+  #track(batch: Batch): void {
+    this.#pendingBytes += batch.bytes;
+    this.#undelivered.add(batch);
+    this.#enqueue(batch);
+  }
+
+  /** Delivers what a dead process left in a durable spool, under the batches' original identities. */
+  #recover(): void {
+    let recovered = 0;
+    for (const found of this.#parts.spool.recover()) {
+      const state = this.#destinations.get(found.meta.destination);
+      if (!state) {
+        this.#parts.logger.error('spooled batch of a destination that is not installed; left in the spool', {
+          destination: found.meta.destination,
+          route: found.meta.routeId,
+          identifier: found.meta.identifier,
+        });
+        continue;
+      }
+      const { meta } = found;
+      const batch = new Batch(state, meta.routeId, meta.target, meta.identity, meta.identifier, meta.window, meta.openedAt, found.batch);
+      batch.state = 'sealed';
+      batch.events = found.events;
+      batch.bytes = found.bytes;
+      if (found.deadLetter) {
+        batch.markDead();
+        this.#deadLetters.set(meta.identifier, { batch, reason: found.deadLetter });
+        continue;
+      }
+      this.#track(batch);
+      recovered += 1;
+    }
+    if (recovered > 0) this.#parts.logger.info('recovered batches from the spool', { batches: recovered, deadLetters: this.#deadLetters.size });
   }
 
   #enqueue(batch: Batch): void {
@@ -296,6 +397,7 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
   #delivered(batch: Batch, result: UploadResult): void {
     const now = this.#parts.clock.now();
     this.#undelivered.delete(batch);
+    this.#release(batch);
     batch.records.discard();
     batch.markDelivered(result.location, now);
     this.#parts.ledger.recordDelivered(batch.eventIds);
@@ -322,6 +424,7 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
   #failed(batch: Batch, error: unknown): void {
     const now = this.#parts.clock.now();
     batch.failures += 1;
+    batch.firstFailureAt ??= now;
     const retryable = !(error instanceof DeliveryError) || error.retryable;
     const code = error instanceof DeliveryError ? error.destinationCode : ((error as { name?: string }).name ?? 'Error');
     const message = error instanceof Error ? error.message : String(error);
@@ -345,11 +448,55 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
       error: message,
     });
     this.emit('deliveryError', event);
+    if (now - batch.firstFailureAt >= this.#parts.options.deadLetterAfterMs) {
+      this.#bury(batch, { at: now, code, message, attempts: batch.failures, firstFailureAt: batch.firstFailureAt });
+      return;
+    }
     if (this.#stopped) return;
     batch.timer = this.#parts.clock.setTimer(retryInMs, () => {
       batch.timer = undefined;
       this.#enqueue(batch);
     });
+  }
+
+  /** Moves a batch that kept failing to the dead letters, where it waits for a replay. */
+  #bury(batch: Batch, reason: DeadLetterReason): void {
+    this.#undelivered.delete(batch);
+    this.#release(batch);
+    batch.records.deadLetter(reason);
+    batch.markDead();
+    this.#deadLetters.set(batch.identifier, { batch, reason });
+    const letter = this.#deadLetterOf(batch, reason);
+    this.#parts.logger.error('batch moved to the dead letters after failing too long; replay it once the cause is fixed', { ...letter });
+    this.emit('deadLetter', letter);
+  }
+
+  #deadLetterOf(batch: Batch, reason: DeadLetterReason): DeadLetter {
+    return {
+      identifier: batch.identifier,
+      destination: batch.destination.destination.name,
+      route: batch.routeId,
+      key: batch.key,
+      events: batch.events,
+      bytes: batch.bytes,
+      reason,
+    };
+  }
+
+  /** A batch stopped counting against maxPendingBytes: wake those waiting in ready(). */
+  #release(batch: Batch): void {
+    this.#pendingBytes -= batch.bytes;
+    if ((this.#readyWaiters.length > 0 || this.#backpressured) && this.#belowLowWater()) {
+      const waiters = this.#readyWaiters;
+      this.#readyWaiters = [];
+      this.#backpressured = false;
+      for (const resolve of waiters) resolve();
+      this.emit('ready');
+    }
+  }
+
+  #belowLowWater(): boolean {
+    return this.#pendingBytes <= this.#parts.options.maxPendingBytes * 0.75;
   }
 
   async #drain(operation: 'flush' | 'close', { timeoutMs }: DrainOptions): Promise<void> {

@@ -14,6 +14,8 @@ export interface RouteHealth {
   readonly lastError: { readonly at: number; readonly code: string; readonly message: string } | undefined;
   /** Failed attempts since the sluice started. */
   readonly retries: number;
+  /** Batches of this route in the dead letters. */
+  readonly deadLetters: number;
 }
 
 /** The counters kept per route; the pending figures are computed from live batches. */

@@ -1,3 +1,5 @@
+import type { DeadLetterReason } from '../spool/Spool.js';
+
 /** Emitted after a batch is stored. */
 export interface DeliveredEvent {
   readonly destination: string;
@@ -26,7 +28,21 @@ export interface DeliveryErrorEvent {
   readonly error: unknown;
 }
 
+/** A batch given up on after `deadLetterAfterMs` of failures, kept where `deadLetters()` lists it. */
+export interface DeadLetter {
+  readonly identifier: string;
+  readonly destination: string;
+  readonly route: string;
+  readonly key: string | undefined;
+  readonly events: number;
+  readonly bytes: number;
+  readonly reason: DeadLetterReason;
+}
+
 export type SluiceEvents = {
   delivered: [DeliveredEvent];
   deliveryError: [DeliveryErrorEvent];
+  deadLetter: [DeadLetter];
+  /** Pending bytes fell back under the backpressure threshold: send() accepts again. */
+  ready: [];
 };

@@ -1,5 +1,5 @@
 import { injectable } from 'inversify';
-import type { Spool, SpoolBatch } from './Spool.js';
+import type { RecoveredBatch, Spool, SpoolBatch, SpooledBatchMeta } from './Spool.js';
 
 /** Records are concatenated as text and turned into one off-heap chunk per this many characters. */
 const CHUNK_CHARS = 64 * 1024;
@@ -14,8 +14,13 @@ const CHUNK_CHARS = 64 * 1024;
  */
 @injectable()
 export class MemorySpool implements Spool {
-  open(): SpoolBatch {
+  open(_meta: SpooledBatchMeta): SpoolBatch {
     return new MemorySpoolBatch();
+  }
+
+  /** A memory spool starts empty: what a dead process held is gone. */
+  recover(): RecoveredBatch[] {
+    return [];
   }
 }
 
@@ -37,6 +42,11 @@ class MemorySpoolBatch implements SpoolBatch {
     this.#chunks = [];
     this.#text = '';
   }
+
+  // Dead letters of a memory spool stay in memory, listed by the sluice until replayed.
+  deadLetter(): void {}
+
+  revive(): void {}
 
   #flush(): void {
     if (this.#text.length === 0) return;

@@ -1,3 +1,28 @@
+import type { BatchWindow } from '../batch/Batcher.js';
+import type { BatchIdentity } from '../batch/BatchInfo.js';
+
+/** What a spool must keep about a batch to deliver it after a restart. JSON-serializable. */
+export interface SpooledBatchMeta {
+  /** The destination's name (`s3`). */
+  readonly destination: string;
+  readonly routeId: string;
+  /** The route's target; must survive JSON.stringify (S3: bucket and prefix). */
+  readonly target: unknown;
+  readonly identity: BatchIdentity;
+  readonly identifier: string;
+  readonly window: BatchWindow;
+  readonly openedAt: number;
+}
+
+/** Why a batch was given up on and moved to the dead letters. */
+export interface DeadLetterReason {
+  readonly at: number;
+  readonly code: string;
+  readonly message: string;
+  readonly attempts: number;
+  readonly firstFailureAt: number;
+}
+
 /** The records of one batch, held by a {@link Spool} until the batch is delivered. */
 export interface SpoolBatch {
   /** Appends one encoded record (with its terminator). Synchronous: it runs inside send(). */
@@ -6,13 +31,30 @@ export interface SpoolBatch {
   contents(): readonly Uint8Array[];
   /** Forgets the batch once delivered. Safe to call twice. */
   discard(): void;
+  /** Keeps the batch as a dead letter, with the reason, where a person can find and replay it. */
+  deadLetter(reason: DeadLetterReason): void;
+  /** Takes a dead letter back for another delivery attempt. */
+  revive(): void;
+}
+
+/** A batch a spool found at start: left by a process that died, or a dead letter. */
+export interface RecoveredBatch {
+  readonly meta: SpooledBatchMeta;
+  readonly batch: SpoolBatch;
+  readonly events: number;
+  readonly bytes: number;
+  /** Set when the batch is a dead letter: it is listed, not retried, until replayed. */
+  readonly deadLetter?: DeadLetterReason;
 }
 
 /**
  * Holds the records of open and sealed batches until they are delivered. The default keeps
- * them in memory (lost if the process dies); a durable spool keeps them in files.
+ * them in memory (lost if the process dies); a durable spool keeps them in files and gives
+ * them back at the next start through `recover()`.
  */
 export interface Spool {
-  /** Starts holding the records of batch `batchId` (its 64-hex identifier). */
-  open(batchId: string): SpoolBatch;
+  /** Starts holding the records of a batch. */
+  open(meta: SpooledBatchMeta): SpoolBatch;
+  /** Batches left by an earlier process, called once when the sluice starts. */
+  recover(): RecoveredBatch[];
 }

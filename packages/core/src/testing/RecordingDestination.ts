@@ -67,6 +67,11 @@ export class RecordingDestination implements Destination<{ stream: string }, { r
     }
   }
 
+  /** Forgets failures queued by failNext(). */
+  clearFailures(): void {
+    this.#failures = [];
+  }
+
   async #upload(request: UploadRequest<{ readonly stream: string }>): Promise<UploadResult> {
     const chunks: Buffer[] = [];
     for await (const chunk of request.body) chunks.push(Buffer.from(chunk as Uint8Array));
