@@ -269,6 +269,7 @@ describe('Pipeline', () => {
     const spool: Spool = {
       open: (m) => new MemorySpool().open(m),
       recover: (): RecoveredBatch[] => [{ meta, batch: records, events: 2, bytes: 16 }],
+      close: () => {},
     };
     const { sluice, destination } = setup({ spool });
     await sluice.flush();

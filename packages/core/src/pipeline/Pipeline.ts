@@ -130,6 +130,7 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
       this.#stopped = true;
       for (const batch of this.#undelivered) batch.timer?.cancel();
       for (const controller of this.#inflight.values()) controller.abort(new Error('sluice closed'));
+      this.#parts.spool.close();
     });
     return this.#closing;
   }

@@ -22,6 +22,8 @@ export class MemorySpool implements Spool {
   recover(): RecoveredBatch[] {
     return [];
   }
+
+  close(): void {}
 }
 
 class MemorySpoolBatch implements SpoolBatch {

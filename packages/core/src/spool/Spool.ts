@@ -57,4 +57,6 @@ export interface Spool {
   open(meta: SpooledBatchMeta): SpoolBatch;
   /** Batches left by an earlier process, called once when the sluice starts. */
   recover(): RecoveredBatch[];
+  /** Called when the sluice has closed: release files and locks. What is undelivered stays. */
+  close(): void;
 }

@@ -1,0 +1,1 @@
+export { temporarySpoolDirectory } from './temporarySpoolDirectory.js';
