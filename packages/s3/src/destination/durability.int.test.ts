@@ -1,0 +1,144 @@
+import { gunzipSync } from 'node:zlib';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { ContainerModule } from 'inversify';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { minuteBatcherModule } from '@sluice/batcher-minute';
+import { BackpressureError, CLOCK, createSluice, type DeadLetter, type Sluice } from '@sluice/core';
+import { ManualClock } from '@sluice/core/testing';
+import { startFaultProxy, type FaultProxy } from '../../test-support/faultProxy.js';
+import { startS3Server, S3RVER_CREDENTIALS, type TestS3Server } from '../../test-support/s3Server.js';
+import { s3Module } from '../di/s3Module.js';
+
+/** Advances the manual clock until `done()` holds, letting real network I/O happen between steps. */
+async function until(clock: ManualClock, done: () => boolean, stepMs = 1_000, steps = 400): Promise<void> {
+  for (let i = 0; i < steps && !done(); i += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await clock.advance(stepMs);
+  }
+  expect(done()).toBe(true);
+}
+
+describe('delivery under faults, outages and permanent errors', () => {
+  let s3: TestS3Server;
+  let proxy: FaultProxy;
+  beforeAll(async () => {
+    s3 = await startS3Server(['faults', 'pressure']);
+    proxy = await startFaultProxy(s3.endpoint);
+  });
+  afterEach(() => proxy.setRule(undefined));
+  afterAll(async () => {
+    await proxy.close();
+    await s3.close();
+  });
+
+  function sluiceVia(endpoint: string, options: { maxPendingBytes?: number; deadLetterAfterMs?: number; maxEvents?: number } = {}) {
+    const clock = new ManualClock('2024-07-01T08:00:00Z');
+    const sluice: Sluice = createSluice({
+      drainOnExit: false,
+      logLevel: 'silent',
+      retry: { initialDelayMs: 200, maxDelayMs: 2_000, permanentErrorDelayMs: 10_000 },
+      ...(options.maxPendingBytes ? { maxPendingBytes: options.maxPendingBytes } : {}),
+      ...(options.deadLetterAfterMs ? { deadLetterAfterMs: options.deadLetterAfterMs } : {}),
+      modules: [
+        new ContainerModule(({ bind }) => void bind(CLOCK).toConstantValue(clock)),
+        minuteBatcherModule({ maxEvents: options.maxEvents ?? 0 }),
+        s3Module({ endpoint, forcePathStyle: true, credentials: S3RVER_CREDENTIALS, maxAttempts: 1 }),
+      ],
+    });
+    return { clock, sluice };
+  }
+
+  async function idsIn(bucket: string, prefix: string): Promise<Map<string, number>> {
+    const seen = new Map<string, number>();
+    for (const key of await s3.keys(bucket, prefix)) {
+      for (const line of gunzipSync((await s3.get(bucket, key)).body).toString('utf8').trimEnd().split('\n')) {
+        const { id } = JSON.parse(line) as { id: string };
+        seen.set(id, (seen.get(id) ?? 0) + 1);
+      }
+    }
+    return seen;
+  }
+
+  for (const [fault, rule] of [
+    ['503 SlowDown on every third request', (_req: unknown, i: number) => (i % 3 === 0 ? 503 : undefined)],
+    ['500 on every fourth request', (_req: unknown, i: number) => (i % 4 === 1 ? 500 : undefined)],
+    ['connections reset on every third request', (_req: unknown, i: number) => (i % 3 === 2 ? 'reset' : undefined)],
+  ] as const) {
+    it(`stores thousands of events over several minutes and prefixes exactly once with ${fault}`, async () => {
+      const { clock, sluice } = sluiceVia(proxy.endpoint, { maxEvents: 400 });
+      proxy.setRule(rule);
+      const prefix = `faults-${fault.split(' ')[0]}`;
+      const sent: string[] = [];
+      for (let second = 0; second < 180; second += 1) {
+        for (let i = 0; i < 12; i += 1) {
+          const id = `${prefix}-${second}-${i}`;
+          sluice.send.s3({ bucket: 'faults', prefix: `${prefix}/p${i % 3}`, payload: { id, second }, id });
+          sent.push(id);
+        }
+        await clock.advance(1_000);
+      }
+      sluice.flush().catch(() => {});
+      await until(clock, () => sluice.health().every((route) => route.pendingEvents === 0));
+      await sluice.close();
+      const seen = await idsIn('faults', `${prefix}/`);
+      expect(sent.length).toBe(2_160);
+      expect(sent.filter((id) => seen.get(id) !== 1)).toEqual([]);
+      expect(seen.size).toBe(sent.length);
+      expect(await s3.openUploads('faults')).toEqual([]);
+      expect(sluice.health().reduce((n, r) => n + r.retries, 0)).toBeGreaterThan(0);
+    });
+  }
+
+  it('stops accepting at maxPendingBytes while S3 is down, and delivers everything accepted once it is back', async () => {
+    const { clock, sluice } = sluiceVia(proxy.endpoint, { maxPendingBytes: 256 * 1024, maxEvents: 500 });
+    proxy.setRule(() => 503);
+    const accepted: string[] = [];
+    let refused = 0;
+    const rssBefore = process.memoryUsage().rss;
+    for (let i = 0; i < 20_000; i += 1) {
+      const id = `p-${i}`;
+      try {
+        sluice.send.s3({ bucket: 'pressure', prefix: 'down', payload: { id, pad: 'y'.repeat(100) }, id });
+        accepted.push(id);
+      } catch (error) {
+        expect(error).toBeInstanceOf(BackpressureError);
+        refused += 1;
+      }
+      if (i % 1_000 === 999) await clock.advance(1_000);
+    }
+    expect(sluice.pendingBytes).toBeLessThanOrEqual(256 * 1024);
+    expect(refused).toBeGreaterThan(15_000);
+    expect(accepted.length).toBeGreaterThan(1_000);
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(64 * 1024 * 1024);
+
+    proxy.setRule(undefined);
+    let ready = false;
+    void sluice.ready().then(() => (ready = true));
+    await until(clock, () => sluice.pendingBytes === 0 && ready);
+    await sluice.close();
+    const seen = await idsIn('pressure', 'down/');
+    expect(accepted.filter((id) => seen.get(id) !== 1)).toEqual([]);
+    expect(seen.size).toBe(accepted.length);
+  });
+
+  it('moves a batch for a missing bucket to the dead letters with its reason, and delivers it after replay', async () => {
+    const { clock, sluice } = sluiceVia(s3.endpoint, { deadLetterAfterMs: 60_000 });
+    const letters: DeadLetter[] = [];
+    sluice.on('deadLetter', (letter) => letters.push(letter));
+    sluice.send.s3({ bucket: 'not-yet', prefix: 'dl', payload: { id: 'dl-1' }, id: 'dl-1' });
+    sluice.send.s3({ bucket: 'not-yet', prefix: 'dl', payload: { id: 'dl-2' }, id: 'dl-2' });
+    sluice.flush().catch(() => {});
+    await until(clock, () => letters.length === 1, 5_000);
+    expect(letters[0]).toMatchObject({ route: 's3://not-yet/dl/', events: 2, reason: { code: 'NoSuchBucket' } });
+    expect(letters[0]?.reason.message).toContain('create it, or correct the bucket name');
+    expect(sluice.health()).toMatchObject([{ route: 's3://not-yet/dl/', deadLetters: 1, pendingEvents: 0 }]);
+
+    await s3.client.send(new CreateBucketCommand({ Bucket: 'not-yet' }));
+    expect(sluice.replayDeadLetters()).toBe(1);
+    await sluice.flush();
+    expect(sluice.deadLetters()).toEqual([]);
+    expect([...(await idsIn('not-yet', 'dl/')).keys()].sort()).toEqual(['dl-1', 'dl-2']);
+    expect(sluice.deliveredCount('dl-1')).toBe(1);
+    await sluice.close();
+  });
+});
