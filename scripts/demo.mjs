@@ -6,6 +6,7 @@ import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsCommand, S3Client } from '@aws-sdk/client-s3';
 import { ContainerModule } from 'inversify';
 import S3rver from 's3rver';
+import { addMultipartExtensions } from '../packages/s3/test-support/s3rverExtensions.mjs';
 import { CLOCK, createSluice } from '@sluice/core';
 import { ManualClock } from '@sluice/core/testing';
 import { s3Module } from '@sluice/s3';
@@ -17,6 +18,8 @@ const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 await rm(root, { recursive: true, force: true });
 await mkdir(root, { recursive: true });
 const server = new S3rver({ address: '127.0.0.1', port: 0, directory: root, silent: true, configureBuckets: [{ name: bucket, configs: [] }] });
+// s3rver lacks AbortMultipartUpload and ListMultipartUploads; the tests' extension adds them.
+addMultipartExtensions(server, root);
 const { port } = await server.run();
 const endpoint = `http://127.0.0.1:${port}`;
 console.log(`S3-compatible server on ${endpoint}, data in ${root}\n`);

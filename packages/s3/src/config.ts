@@ -25,6 +25,8 @@ export interface S3Options {
   readonly maxAttempts: number;
   readonly requestTimeoutMs: number;
   readonly connectionTimeoutMs: number;
+  readonly orphanUploadAgeMs: number;
+  readonly orphanSweepIntervalMs: number;
 }
 
 export type S3OptionsInput = Partial<S3Options>;
@@ -132,6 +134,19 @@ export const s3OptionsSchema = {
       minimum: 100,
       default: 120_000,
       description: 'Time a request may go without progress on its socket before it is abandoned and retried.',
+    },
+    orphanUploadAgeMs: {
+      type: 'integer',
+      minimum: 0,
+      default: 3_600_000,
+      description:
+        'A multipart upload under a prefix Sluice writes to, older than this and not in flight here, is an orphan (left by a crash or a lost abort) and is aborted (ListBucketMultipartUploads + AbortMultipartUpload, both in the minimal policy).',
+    },
+    orphanSweepIntervalMs: {
+      type: 'integer',
+      minimum: 1_000,
+      default: 3_600_000,
+      description: 'How often each bucket and prefix written to is swept for orphaned multipart uploads (first sweep: at its first upload).',
     },
     connectionTimeoutMs: {
       type: 'integer',

@@ -19,5 +19,6 @@ export { bucketPolicy, REQUIRED_S3_ACTIONS, type BucketPolicyOptions } from './p
 export { NdjsonGzipSerializer } from './serialization/NdjsonGzipSerializer.js';
 export { DefaultS3ClientProvider } from './upload/DefaultS3ClientProvider.js';
 export { MultipartUploader } from './upload/MultipartUploader.js';
+export { OrphanSweeper } from './upload/OrphanSweeper.js';
 export type { S3ClientProvider } from './upload/S3ClientProvider.js';
 export { toDeliveryError } from './upload/toDeliveryError.js';

@@ -1,4 +1,5 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { addMultipartExtensions, uploadsDirectory } from './s3rverExtensions.mjs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ListObjectsCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -20,19 +21,9 @@ export interface TestS3Server {
   close(): Promise<void>;
 }
 
-interface KoaContext {
-  method: string;
-  path: string;
-  query: Record<string, string | undefined>;
-  status: number;
-  body: unknown;
-  type: string;
-}
-
 /**
  * Starts s3rver on 127.0.0.1 (a free port) with its files in a temporary folder, and creates
- * `buckets`. s3rver answers AbortMultipartUpload with 405; this adds the operation (it
- * deletes the upload's parts, as S3 does) so tests can check nothing is left behind.
+ * `buckets`, with the multipart operations s3rver lacks added (s3rverExtensions.mjs).
  */
 export async function startS3Server(buckets: string[]): Promise<TestS3Server> {
   const directory = await mkdtemp(path.join(tmpdir(), 'sluice-s3rver-'));
@@ -43,28 +34,7 @@ export async function startS3Server(buckets: string[]): Promise<TestS3Server> {
     silent: true,
     configureBuckets: buckets.map((name) => ({ name, configs: [] })),
   });
-  const uploadsDir = (bucket: string): string => path.join(directory, bucket, '._S3rver_uploads');
-  (server as unknown as { middleware: Array<(ctx: KoaContext, next: () => Promise<void>) => Promise<void>> }).middleware.unshift(
-    async (ctx, next) => {
-      const uploadId = ctx.query.uploadId;
-      if (ctx.method !== 'DELETE' || !uploadId) return next();
-      const bucket = ctx.path.split('/')[1] ?? '';
-      const dir = path.join(uploadsDir(bucket), path.basename(uploadId));
-      const exists = await readdir(dir).then(
-        () => true,
-        () => false,
-      );
-      if (!exists) {
-        ctx.status = 404;
-        ctx.type = 'application/xml';
-        ctx.body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist.</Message></Error>`;
-        return;
-      }
-      await rm(dir, { recursive: true, force: true });
-      ctx.status = 204;
-      ctx.body = '';
-    },
-  );
+  addMultipartExtensions(server, directory);
   const { port } = (await server.run()) as { port: number };
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new S3Client({
@@ -94,7 +64,7 @@ export async function startS3Server(buckets: string[]): Promise<TestS3Server> {
       return { body, contentType: response.ContentType, etag: response.ETag };
     },
     async openUploads(bucket) {
-      return readdir(uploadsDir(bucket)).catch(() => []);
+      return readdir(uploadsDirectory(directory, bucket)).catch(() => []);
     },
     async close() {
       client.destroy();

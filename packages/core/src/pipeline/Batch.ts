@@ -21,6 +21,8 @@ export class Batch {
   timer: Timer | undefined;
   /** Failed attempts since the last success: drives the backoff. */
   failures = 0;
+  /** Recovered from a durable spool: an earlier process may have started uploading it. */
+  recovered = false;
   /** When the current run of failures began: drives the move to the dead letters. */
   firstFailureAt: number | undefined;
   key: string | undefined;

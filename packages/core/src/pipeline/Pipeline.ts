@@ -346,6 +346,7 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
       const { meta } = found;
       const batch = new Batch(state, meta.routeId, meta.target, meta.identity, meta.identifier, meta.window, meta.openedAt, found.batch);
       batch.state = 'sealed';
+      batch.recovered = true;
       batch.events = found.events;
       batch.bytes = found.bytes;
       if (found.deadLetter) {
@@ -388,6 +389,7 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
         body,
         contentType: destination.serializer.contentType,
         signal,
+        firstAttempt: batch.failures === 0 && !batch.recovered,
       });
       this.#delivered(batch, result);
     } catch (error) {

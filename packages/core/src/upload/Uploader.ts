@@ -8,6 +8,12 @@ export interface UploadRequest<Target = unknown> {
   readonly contentType: string;
   /** Aborted when the sluice gives up on this attempt (shutdown deadline). */
   readonly signal: AbortSignal;
+  /**
+   * True for the first attempt at a batch this process opened. False on a retry and for a
+   * batch recovered from a durable spool: an earlier attempt may have left a partial upload
+   * of this key behind, which the uploader should clean up.
+   */
+  readonly firstAttempt: boolean;
 }
 
 export interface UploadResult {

@@ -7,6 +7,7 @@ import { TimePathKeyFormatter } from '../key/TimePathKeyFormatter.js';
 import { NdjsonGzipSerializer } from '../serialization/NdjsonGzipSerializer.js';
 import { DefaultS3ClientProvider } from '../upload/DefaultS3ClientProvider.js';
 import { MultipartUploader } from '../upload/MultipartUploader.js';
+import { OrphanSweeper } from '../upload/OrphanSweeper.js';
 import { S3_CLIENT_PROVIDER, S3_OPTIONS } from './tokens.js';
 
 /**
@@ -22,6 +23,7 @@ export function s3Module(options: S3OptionsInput = {}): ContainerModule {
     if (!isBound(S3_CLIENT_PROVIDER)) bind(S3_CLIENT_PROVIDER).to(DefaultS3ClientProvider).inSingletonScope();
     if (!isBound(SERIALIZER)) bind(SERIALIZER).to(NdjsonGzipSerializer).inSingletonScope();
     if (!isBound(KEY_FORMATTER)) bind(KEY_FORMATTER).to(TimePathKeyFormatter).inSingletonScope();
+    bind(OrphanSweeper).toSelf().inSingletonScope();
     if (!isBound(UPLOADER)) bind(UPLOADER).to(MultipartUploader).inSingletonScope();
     bind(DESTINATION).to(S3Destination).inSingletonScope();
     // The minute batcher's module is synchronous; it binds only if no batcher is bound yet.

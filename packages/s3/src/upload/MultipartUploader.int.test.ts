@@ -3,7 +3,7 @@ import { gunzipSync } from 'node:zlib';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { ContainerModule } from 'inversify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { batchIdentifier, CLOCK, createSluice, type DeliveredEvent, type DeliveryErrorEvent, type Sluice, type SluiceEvents } from '@sluice/core';
+import { batchIdentifier, CLOCK, createSluice, JsonLogger, type DeliveredEvent, type DeliveryErrorEvent, type Sluice, type SluiceEvents } from '@sluice/core';
 import { ManualClock } from '@sluice/core/testing';
 import { startFaultProxy, type FaultProxy } from '../../test-support/faultProxy.js';
 import { startS3Server, S3RVER_CREDENTIALS, type TestS3Server } from '../../test-support/s3Server.js';
@@ -14,6 +14,7 @@ import { TimePathKeyFormatter } from '../key/TimePathKeyFormatter.js';
 import { NdjsonGzipSerializer } from '../serialization/NdjsonGzipSerializer.js';
 import { DefaultS3ClientProvider } from './DefaultS3ClientProvider.js';
 import { MultipartUploader } from './MultipartUploader.js';
+import { OrphanSweeper } from './OrphanSweeper.js';
 
 const MIB = 1024 * 1024;
 
@@ -114,7 +115,8 @@ describe('MultipartUploader against a real S3 server', () => {
   it('retries 503 SlowDown and dropped connections until the object is stored exactly once', async () => {
     const { clock, sluice, delivered, errors } = sluiceThroughProxy({ maxAttempts: 1 });
     let faults = 0;
-    proxy.setRule(() => (faults < 4 ? (faults++ % 2 === 0 ? 503 : 'reset') : undefined));
+    // Only object writes fail: the orphan sweep's listing has its own error handling.
+    proxy.setRule((req) => (req.method === 'PUT' && faults < 4 ? (faults++ % 2 === 0 ? 503 : 'reset') : undefined));
     const receipts = Array.from({ length: 50 }, (_, i) => sluice.send.s3({ bucket: 'bkt', prefix: 'flaky', payload: { i } }));
     sluice.flush().catch(() => {});
     for (let i = 0; i < 20 && delivered.length === 0; i += 1) {
@@ -182,9 +184,11 @@ describe('MultipartUploader against a real S3 server', () => {
   });
 
   it('writes the same key when the same batch is uploaded twice, so a retry never makes a second object', async () => {
+    const options = parseS3Options({ endpoint: s3.endpoint, forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
     const uploader = new MultipartUploader(
-      parseS3Options({ endpoint: s3.endpoint, forcePathStyle: true, credentials: S3RVER_CREDENTIALS }),
-      new DefaultS3ClientProvider(parseS3Options({ endpoint: s3.endpoint, forcePathStyle: true, credentials: S3RVER_CREDENTIALS })),
+      options,
+      new DefaultS3ClientProvider(options),
+      new OrphanSweeper(options, new ManualClock(Date.now()), new JsonLogger('silent')),
     );
     const identity = { routeId: 's3://bkt/twice/', windowStart: Date.parse('2024-02-29T10:00:00Z'), sequence: 0, producerId: 'p1' };
     const batch = {
@@ -205,6 +209,7 @@ describe('MultipartUploader against a real S3 server', () => {
         body: serializer.serialize([Buffer.from('{"a":1}\n')]),
         contentType: serializer.contentType,
         signal: new AbortController().signal,
+        firstAttempt: attempt === 0,
       });
     }
     expect(await s3.keys('bkt', 'twice/')).toEqual([`twice/2024/02/29/10/2024-02-29-10-00-07-${batch.identifier}.gz`]);

@@ -1,0 +1,54 @@
+// Two multipart operations s3rver 3.7.1 lacks, added as Koa middleware in front of its
+// router, so servers started for tests, the demo and the benchmark behave like S3 there:
+//   AbortMultipartUpload  (DELETE /bucket/key?uploadId=…): deletes the upload's stored parts
+//   ListMultipartUploads  (GET /bucket?uploads&prefix=…): lists uploads neither completed nor aborted
+// s3rver keeps an upload in <directory>/<bucket>/._S3rver_uploads/<uploadId>/ with a `key` file.
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+
+const xml = (text) => String(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+export function uploadsDirectory(directory, bucket) {
+  return path.join(directory, bucket, '._S3rver_uploads');
+}
+
+export function addMultipartExtensions(server, directory) {
+  server.middleware.unshift(async (ctx, next) => {
+    const [, bucket = '', ...keyParts] = ctx.path.split('/');
+    if (ctx.method === 'DELETE' && ctx.query.uploadId) {
+      const dir = path.join(uploadsDirectory(directory, bucket), path.basename(ctx.query.uploadId));
+      const exists = await stat(dir).then(() => true, () => false);
+      if (!exists) {
+        ctx.status = 404;
+        ctx.type = 'application/xml';
+        ctx.body = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist.</Message></Error>';
+        return;
+      }
+      await rm(dir, { recursive: true, force: true });
+      ctx.status = 204;
+      ctx.body = '';
+      return;
+    }
+    if (ctx.method === 'GET' && keyParts.join('') === '' && 'uploads' in ctx.query) {
+      const prefix = ctx.query.prefix ?? '';
+      const root = uploadsDirectory(directory, bucket);
+      const uploads = [];
+      for (const uploadId of await readdir(root).catch(() => [])) {
+        const key = await readFile(path.join(root, uploadId, 'key'), 'utf8').catch(() => undefined);
+        if (key === undefined || !key.startsWith(prefix)) continue;
+        const { birthtime } = await stat(path.join(root, uploadId));
+        uploads.push({ key, uploadId, initiated: birthtime.toISOString() });
+      }
+      uploads.sort((a, b) => (a.key === b.key ? a.uploadId.localeCompare(b.uploadId) : a.key < b.key ? -1 : 1));
+      ctx.type = 'application/xml';
+      ctx.body =
+        '<?xml version="1.0" encoding="UTF-8"?><ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">' +
+        `<Bucket>${xml(bucket)}</Bucket><KeyMarker></KeyMarker><UploadIdMarker></UploadIdMarker><Prefix>${xml(prefix)}</Prefix>` +
+        '<MaxUploads>1000</MaxUploads><IsTruncated>false</IsTruncated>' +
+        uploads.map((u) => `<Upload><Key>${xml(u.key)}</Key><UploadId>${u.uploadId}</UploadId><Initiated>${u.initiated}</Initiated><StorageClass>STANDARD</StorageClass></Upload>`).join('') +
+        '</ListMultipartUploadsResult>';
+      return;
+    }
+    await next();
+  });
+}
