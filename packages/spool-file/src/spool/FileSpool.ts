@@ -38,9 +38,11 @@ export class FileSpool implements Spool {
   }
 
   open(meta: SpooledBatchMeta): FileSpoolBatch {
-    // The meta file first: records without it could not be routed after a crash.
+    // The meta file first (records without it could not be routed after a crash), written
+    // whole or not at all: a kill during writeFileSync would leave it empty, a rename cannot.
     const metaPath = this.#paths.meta(this.#paths.batches, meta.identifier);
-    fs.writeFileSync(metaPath, JSON.stringify(meta));
+    fs.writeFileSync(`${metaPath}.tmp`, JSON.stringify(meta));
+    fs.renameSync(`${metaPath}.tmp`, metaPath);
     const fd = fs.openSync(this.#paths.data(this.#paths.batches, meta.identifier), 'a');
     if (this.options.fsync === 'always') {
       fs.fdatasyncSync(fd);
@@ -54,10 +56,18 @@ export class FileSpool implements Spool {
 
   recover(): RecoveredBatch[] {
     const found: RecoveredBatch[] = [];
-    for (const [folder, dead] of [[this.#paths.batches, false], [this.#paths.dead, true]] as const) {
+    const folders = [[this.#paths.batches, false], [this.#paths.dead, true]] as const;
+    for (const [folder, dead] of folders) {
       for (const name of fs.readdirSync(folder)) {
+        if (name.endsWith('.meta.json.tmp')) fs.rmSync(`${folder}/${name}`, { force: true });
         if (!name.endsWith('.meta.json')) continue;
         const identifier = name.slice(0, -'.meta.json'.length);
+        // A crash between the two renames of a dead-letter move or revive leaves the data in
+        // the other folder: bring it to its meta file.
+        const otherFolder = folder === this.#paths.batches ? this.#paths.dead : this.#paths.batches;
+        if (!fs.existsSync(this.#paths.data(folder, identifier)) && fs.existsSync(this.#paths.data(otherFolder, identifier))) {
+          fs.renameSync(this.#paths.data(otherFolder, identifier), this.#paths.data(folder, identifier));
+        }
         const meta = JSON.parse(fs.readFileSync(this.#paths.meta(folder, identifier), 'utf8')) as SpooledBatchMeta;
         const { events, bytes } = this.#repair(this.#paths.data(folder, identifier));
         const batch = new FileSpoolBatch(this.#paths, identifier, folder, false);
@@ -65,11 +75,19 @@ export class FileSpool implements Spool {
           batch.discard();
           continue;
         }
-        const deadLetter = dead ? (JSON.parse(fs.readFileSync(this.#paths.reason(identifier), 'utf8')) as DeadLetterReason) : undefined;
+        const deadLetter = dead ? this.#reasonOf(identifier) : undefined;
         found.push({ meta, batch, events, bytes, ...(deadLetter ? { deadLetter } : {}) });
       }
     }
     return found.sort((a, b) => a.meta.openedAt - b.meta.openedAt);
+  }
+
+  #reasonOf(identifier: string): DeadLetterReason {
+    try {
+      return JSON.parse(fs.readFileSync(this.#paths.reason(identifier), 'utf8')) as DeadLetterReason;
+    } catch {
+      return { at: 0, code: 'Unknown', message: 'The reason file is missing or unreadable.', attempts: 0, firstFailureAt: 0 };
+    }
   }
 
   close(): void {

@@ -79,8 +79,8 @@ export class FileSpoolBatch implements SpoolBatch {
   }
 
   #move(folder: string): void {
-    // Meta last: a batch without its meta file is ignored, so a crash between the two renames
-    // leaves it where it was rather than in two places.
+    // Data first, meta last: recovery goes by meta files and fetches data a crash between the
+    // two renames left in the other folder.
     fs.renameSync(this.paths.data(this.#folder, this.identifier), this.paths.data(folder, this.identifier));
     fs.renameSync(this.paths.meta(this.#folder, this.identifier), this.paths.meta(folder, this.identifier));
     this.#folder = folder;

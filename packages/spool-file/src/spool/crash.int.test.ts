@@ -40,9 +40,10 @@ describe('crash recovery with the file spool', () => {
     const { directory, remove } = temporarySpoolDirectory();
     try {
       const reported: string[] = [];
-      // Kill times spread from "before the first upload" to "during several uploads".
-      // Each run numbers its events from its own range: a killed run may have sent ids it never reported.
-      for (const [index, killAfterMs] of [350, 900, 600, 1_300, 500].entries()) {
+      // Random kill times, from "before the first upload" to "during several uploads"; each run
+      // numbers its events from its own range (a killed run may have sent ids it never reported).
+      const killTimes = Array.from({ length: 5 }, () => 250 + Math.round(Math.random() * 1_100));
+      for (const [index, killAfterMs] of killTimes.entries()) {
         reported.push(...(await run(s3.endpoint, directory, index * 10_000_000, killAfterMs)));
       }
       await run(s3.endpoint, directory, 0);
@@ -56,7 +57,7 @@ describe('crash recovery with the file spool', () => {
         }
       }
       expect(reported.length).toBeGreaterThan(1_000);
-      expect(reported.filter((id) => seen.get(id) !== 1)).toEqual([]);
+      expect(reported.filter((id) => seen.get(id) !== 1), `killed after ${killTimes.join(', ')} ms`).toEqual([]);
       expect([...seen.values()].filter((n) => n !== 1)).toEqual([]);
       expect(await s3.openUploads('crash')).toEqual([]);
     } finally {
