@@ -4,12 +4,14 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { sluiceOptionsSchema } from '@sluice/core';
 import { minuteBatcherOptionsSchema } from '@sluice/batcher-minute';
 import { s3OptionsSchema, s3ParamsSchema } from '@sluice/s3';
+import { fileSpoolOptionsSchema } from '@sluice/spool-file';
 
 const sections = [
   ['`createSluice(options)` — @sluice/core', sluiceOptionsSchema],
   ['`s3Module(options)` — @sluice/s3', s3OptionsSchema],
   ['`send.s3(params)` — @sluice/s3', { ...s3ParamsSchema, properties: { ...s3ParamsSchema.properties, payload: { description: 'The event: any JSON-serializable value. Required.' }, id: { type: 'string', description: 'Event id shared by the sends of one event to several destinations (for deliveredCount). Default: a fresh id.' } } }],
   ['`minuteBatcherModule(options)` — @sluice/batcher-minute', minuteBatcherOptionsSchema],
+  ['`fileSpoolModule(options)` — @sluice/spool-file', fileSpoolOptionsSchema],
 ];
 
 function type(schema) {

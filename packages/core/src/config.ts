@@ -23,6 +23,7 @@ export interface SluiceOptions {
   readonly handleSignals: boolean;
   readonly shutdownTimeoutMs: number;
   readonly logLevel: LogLevel;
+  readonly healthLogIntervalMs: number;
   readonly retry: RetryOptions;
 }
 
@@ -95,6 +96,13 @@ export const sluiceOptionsSchema = {
       enum: ['debug', 'info', 'warn', 'error', 'silent'],
       default: 'warn',
       description: 'Level of the default JSON logger on stderr (ignored when LOGGER is bound).',
+    },
+    healthLogIntervalMs: {
+      type: 'integer',
+      minimum: 0,
+      default: 60_000,
+      description:
+        'How often health() is logged (level info, one structured line per route with pending events and bytes, oldest pending, last delivery, last error, retries, dead letters). 0 turns it off.',
     },
     retry: {
       type: 'object',

@@ -9,13 +9,18 @@ export interface ProxiedRequest {
   readonly headers: http.IncomingHttpHeaders;
 }
 
-/** Decides, per request, whether to fail it: a status to answer, 'reset' to drop the connection, or undefined to forward. */
-export type FaultRule = (request: http.IncomingMessage, index: number) => number | 'reset' | undefined;
+/**
+ * Decides, per request, whether to fail it: a status to answer, 'reset' to drop the
+ * connection, `{ delayMs }` to forward it only after a delay, or undefined to forward it.
+ */
+export type FaultRule = (request: http.IncomingMessage, index: number) => number | 'reset' | { delayMs: number } | undefined;
 
 export interface FaultProxy {
   readonly endpoint: string;
   readonly requests: ProxiedRequest[];
   setRule(rule: FaultRule | undefined): void;
+  /** Stops listening for `ms` milliseconds: connections are refused (ECONNREFUSED) meanwhile. */
+  refuseFor(ms: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -45,12 +50,18 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>injected fault</Message></Error>`);
       return;
     }
+    const delayMs = typeof fault === 'object' ? fault.delayMs : 0;
     const forward = http.request(
       { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
       (answer) => {
-        record(answer.statusCode ?? 0);
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
+        const reply = (): void => {
+          if (res.destroyed) return answer.resume(), undefined;
+          record(answer.statusCode ?? 0);
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        };
+        if (delayMs > 0) setTimeout(reply, delayMs);
+        else reply();
       },
     );
     forward.on('error', () => req.socket.destroy());
@@ -63,6 +74,11 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     requests,
     setRule(next) {
       rule = next;
+    },
+    async refuseFor(ms) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      setTimeout(() => server.listen(port, '127.0.0.1'), ms);
     },
     close: () =>
       new Promise((resolve) => {

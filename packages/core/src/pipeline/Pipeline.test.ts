@@ -2,7 +2,7 @@ import { ContainerModule } from 'inversify';
 import { describe, expect, it, vi } from 'vitest';
 import type { Batcher } from '../batch/Batcher.js';
 import { createSluice } from '../createSluice.js';
-import { BATCHER, CLOCK, DESTINATION, SPOOL } from '../di/tokens.js';
+import { BATCHER, CLOCK, DESTINATION, LOGGER, SPOOL } from '../di/tokens.js';
 import { BackpressureError } from '../errors/BackpressureError.js';
 import { MemorySpool } from '../spool/MemorySpool.js';
 import type { RecoveredBatch, Spool, SpooledBatchMeta } from '../spool/Spool.js';
@@ -276,5 +276,30 @@ describe('Pipeline', () => {
     expect(destination.objects).toHaveLength(1);
     expect(destination.objects[0]).toMatchObject({ key: `a/${identity.windowStart}-3.ndjson`, payloads: ['left', 'behind'] });
     expect(destination.objects[0]?.batch.identity).toEqual(identity);
+  });
+
+  it('logs every route\'s health as a structured line at healthLogIntervalMs', async () => {
+    const clock = new ManualClock('2024-05-25T16:14:58.000Z');
+    const lines: Array<[string, Record<string, unknown> | undefined]> = [];
+    const logger = { debug() {}, info: (m: string, f?: Record<string, unknown>) => void lines.push([m, f]), warn() {}, error() {} };
+    const destination = new RecordingDestination();
+    const sluice = createSluice({
+      drainOnExit: false,
+      healthLogIntervalMs: 60_000,
+      modules: [
+        new ContainerModule(({ bind }) => {
+          bind(CLOCK).toConstantValue(clock);
+          bind(LOGGER).toConstantValue(logger);
+          bind(BATCHER).toConstantValue(minuteRule());
+          bind(DESTINATION).toConstantValue(destination);
+        }),
+      ],
+    });
+    sluice.sendTo('recording', { stream: 'a', payload: 1 });
+    await clock.advance(60_000);
+    const health = lines.filter(([message]) => message === 'route health').map(([, fields]) => fields);
+    expect(health).toEqual([expect.objectContaining({ destination: 'recording', route: 'a', deliveredEvents: 1, pendingEvents: 0, retries: 0 })]);
+    await sluice.close();
+    expect(clock.pendingTimers).toBe(0);
   });
 });

@@ -60,12 +60,23 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
   #closing: Promise<void> | undefined;
   /** Set once close() has finished or given up: no more attempts are scheduled. */
   #stopped = false;
+  #healthTimer: Timer | undefined;
 
   constructor(parts: PipelineParts, destinations: readonly Destination[]) {
     super();
     this.#parts = parts;
     for (const destination of destinations) this.#register(destination);
     this.#recover();
+    this.#scheduleHealthLog();
+  }
+
+  #scheduleHealthLog(): void {
+    const interval = this.#parts.options.healthLogIntervalMs;
+    if (interval === 0) return;
+    this.#healthTimer = this.#parts.clock.setTimer(interval, () => {
+      for (const route of this.health()) this.#parts.logger.info('route health', { ...route });
+      if (!this.#stopped) this.#scheduleHealthLog();
+    });
   }
 
   get closed(): boolean {
@@ -128,6 +139,7 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
   close(options: DrainOptions = {}): Promise<void> {
     this.#closing ??= this.#drain('close', options).finally(() => {
       this.#stopped = true;
+      this.#healthTimer?.cancel();
       for (const batch of this.#undelivered) batch.timer?.cancel();
       for (const controller of this.#inflight.values()) controller.abort(new Error('sluice closed'));
       this.#parts.spool.close();

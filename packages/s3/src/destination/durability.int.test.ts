@@ -31,7 +31,10 @@ describe('delivery under faults, outages and permanent errors', () => {
     await s3.close();
   });
 
-  function sluiceVia(endpoint: string, options: { maxPendingBytes?: number; deadLetterAfterMs?: number; maxEvents?: number } = {}) {
+  function sluiceVia(
+    endpoint: string,
+    options: { maxPendingBytes?: number; deadLetterAfterMs?: number; maxEvents?: number; requestTimeoutMs?: number } = {},
+  ) {
     const clock = new ManualClock('2024-07-01T08:00:00Z');
     const sluice: Sluice = createSluice({
       drainOnExit: false,
@@ -42,7 +45,7 @@ describe('delivery under faults, outages and permanent errors', () => {
       modules: [
         new ContainerModule(({ bind }) => void bind(CLOCK).toConstantValue(clock)),
         minuteBatcherModule({ maxEvents: options.maxEvents ?? 0 }),
-        s3Module({ endpoint, forcePathStyle: true, credentials: S3RVER_CREDENTIALS, maxAttempts: 1 }),
+        s3Module({ endpoint, forcePathStyle: true, credentials: S3RVER_CREDENTIALS, maxAttempts: 1, requestTimeoutMs: options.requestTimeoutMs ?? 120_000 }),
       ],
     });
     return { clock, sluice };
@@ -59,15 +62,18 @@ describe('delivery under faults, outages and permanent errors', () => {
     return seen;
   }
 
-  for (const [fault, rule] of [
-    ['503 SlowDown on every third request', (_req: unknown, i: number) => (i % 3 === 0 ? 503 : undefined)],
-    ['500 on every fourth request', (_req: unknown, i: number) => (i % 4 === 1 ? 500 : undefined)],
-    ['connections reset on every third request', (_req: unknown, i: number) => (i % 3 === 2 ? 'reset' : undefined)],
+  for (const [fault, rule, refuseMs] of [
+    ['503 SlowDown on every third request', (_req: unknown, i: number) => (i % 3 === 0 ? 503 : undefined), 0],
+    ['500 on every fourth request', (_req: unknown, i: number) => (i % 4 === 1 ? 500 : undefined), 0],
+    ['connections reset on every third request', (_req: unknown, i: number) => (i % 3 === 2 ? 'reset' : undefined), 0],
+    ['answers slower than the request timeout on every fifth request', (_req: unknown, i: number) => (i % 5 === 4 ? { delayMs: 800 } : undefined), 0],
+    ['connections refused for a while', () => undefined, 1_500],
   ] as const) {
+    const prefix = `faults-${fault.split(' ').slice(0, 2).join('-')}`;
     it(`stores thousands of events over several minutes and prefixes exactly once with ${fault}`, async () => {
-      const { clock, sluice } = sluiceVia(proxy.endpoint, { maxEvents: 400 });
+      const { clock, sluice } = sluiceVia(proxy.endpoint, { maxEvents: 400, requestTimeoutMs: 400 });
       proxy.setRule(rule);
-      const prefix = `faults-${fault.split(' ')[0]}`;
+      if (refuseMs) await proxy.refuseFor(refuseMs);
       const sent: string[] = [];
       for (let second = 0; second < 180; second += 1) {
         for (let i = 0; i < 12; i += 1) {

@@ -51,7 +51,9 @@ export class DefaultS3ClientProvider implements S3ClientProvider {
       maxAttempts,
       requestChecksumCalculation: checksumMode,
       responseChecksumValidation: 'WHEN_REQUIRED',
-      requestHandler: { requestTimeout: requestTimeoutMs, connectionTimeout: connectionTimeoutMs },
+      // socketTimeout is the idle timeout (no progress on the socket); the SDK's requestTimeout
+      // only warns unless throwOnRequestTimeout is set.
+      requestHandler: { socketTimeout: requestTimeoutMs, connectionTimeout: connectionTimeoutMs },
     });
   }
 }
