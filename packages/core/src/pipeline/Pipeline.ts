@@ -185,6 +185,7 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
    * with a fresh dead-letter clock. Returns how many.
    */
   replayDeadLetters(filter: (letter: DeadLetter) => boolean = () => true): number {
+    if (this.#closing) throw new ClosedError();
     let count = 0;
     for (const [identifier, { batch, reason }] of [...this.#deadLetters]) {
       if (!filter(this.#deadLetterOf(batch, reason))) continue;
