@@ -19,6 +19,7 @@ import type { UploadResult } from '../upload/Uploader.js';
 import { compileValidator } from '../validation/ajv.js';
 import { Batch } from './Batch.js';
 import type { DestinationState } from './DestinationState.js';
+import { healthReport } from './healthReport.js';
 import { emptyRouteCounters, type RouteCounters, type RouteHealth } from './RouteHealth.js';
 import type { DeadLetter, SluiceEvents } from './SluiceEvents.js';
 
@@ -211,37 +212,11 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
   }
 
   health(): RouteHealth[] {
-    const pending = new Map<DestinationState, Map<string, { events: number; bytes: number; oldest: number }>>();
-    for (const batch of this.#allPending()) {
-      const routes = pending.get(batch.destination) ?? new Map();
-      pending.set(batch.destination, routes);
-      const entry = routes.get(batch.routeId) ?? { events: 0, bytes: 0, oldest: batch.openedAt };
-      entry.events += batch.events;
-      entry.bytes += batch.bytes;
-      entry.oldest = Math.min(entry.oldest, batch.openedAt);
-      routes.set(batch.routeId, entry);
-    }
-    const report: RouteHealth[] = [];
-    for (const state of this.#destinations.values()) {
-      const buried = [...this.#deadLetters.values()].filter(({ batch }) => batch.destination === state).map(({ batch }) => batch.routeId);
-      const routes = new Set([...state.counters.keys(), ...(pending.get(state)?.keys() ?? []), ...buried]);
-      for (const route of routes) {
-        const counters = state.counters.get(route) ?? emptyRouteCounters();
-        const live = pending.get(state)?.get(route);
-        let deadLetters = 0;
-        for (const { batch } of this.#deadLetters.values()) if (batch.destination === state && batch.routeId === route) deadLetters += 1;
-        report.push({
-          destination: state.destination.name,
-          route,
-          ...counters,
-          pendingEvents: live?.events ?? 0,
-          pendingBytes: live?.bytes ?? 0,
-          oldestPendingAt: live?.oldest,
-          deadLetters,
-        });
-      }
-    }
-    return report;
+    return healthReport(
+      [...this.#destinations.values()],
+      this.#allPending(),
+      [...this.#deadLetters.values()].map(({ batch }) => batch),
+    );
   }
 
   /**
@@ -547,6 +522,7 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
     return entry;
   }
 
+  /** Open batches and sealed ones not yet delivered. */
   *#allPending(): Iterable<Batch> {
     yield* this.#undelivered;
     for (const state of this.#destinations.values()) yield* state.open.values();
