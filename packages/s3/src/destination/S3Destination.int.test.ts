@@ -1,10 +1,9 @@
 import { gunzipSync } from 'node:zlib';
-import { ContainerModule } from 'inversify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLOCK, createSluice, type DeliveredEvent } from '@sluice/core';
+import type { DeliveredEvent } from '@sluice/core';
 import { ManualClock } from '@sluice/core/testing';
-import { startS3Server, S3RVER_CREDENTIALS, type TestS3Server } from '../../test-support/s3Server.js';
-import { s3Module } from '../di/s3Module.js';
+import { startS3Server, type TestS3Server } from '../../test-support/s3Server.js';
+import { testSluice } from '../../test-support/testSluice.js';
 
 const KEY = /^(?:(.+)\/)?(\d{4})\/(\d{2})\/(\d{2})\/(\d{2})\/(\d{4})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-([0-9a-f]{64})\.gz$/;
 
@@ -15,18 +14,7 @@ describe('send.s3() against a real S3 server', () => {
   });
   afterAll(() => s3.close());
 
-  function sluiceAt(start: string) {
-    const clock = new ManualClock(start);
-    const sluice = createSluice({
-      drainOnExit: false,
-      logLevel: 'silent',
-      modules: [
-        new ContainerModule(({ bind }) => void bind(CLOCK).toConstantValue(clock)),
-        s3Module({ endpoint: s3.endpoint, forcePathStyle: true, credentials: S3RVER_CREDENTIALS }),
-      ],
-    });
-    return { clock, sluice };
-  }
+  const sluiceAt = (start: string) => testSluice(s3.endpoint, { clock: new ManualClock(start) });
 
   async function linesOf(bucket: string, key: string): Promise<unknown[]> {
     const { body } = await s3.get(bucket, key);

@@ -1,13 +1,12 @@
 import { gunzipSync } from 'node:zlib';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
-import { ContainerModule } from 'inversify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { minuteBatcherModule } from '@sluice/batcher-minute';
-import { BackpressureError, CLOCK, createSluice, type DeadLetter, type Sluice } from '@sluice/core';
+import { BackpressureError, type DeadLetter } from '@sluice/core';
 import { ManualClock } from '@sluice/core/testing';
 import { startFaultProxy, type FaultProxy } from '../../test-support/faultProxy.js';
-import { startS3Server, S3RVER_CREDENTIALS, type TestS3Server } from '../../test-support/s3Server.js';
-import { s3Module } from '../di/s3Module.js';
+import { startS3Server, type TestS3Server } from '../../test-support/s3Server.js';
+import { testSluice } from '../../test-support/testSluice.js';
 
 /** Advances the manual clock until `done()` holds, letting real network I/O happen between steps. */
 async function until(clock: ManualClock, done: () => boolean, stepMs = 1_000, steps = 400): Promise<void> {
@@ -35,20 +34,16 @@ describe('delivery under faults, outages and permanent errors', () => {
     endpoint: string,
     options: { maxPendingBytes?: number; deadLetterAfterMs?: number; maxEvents?: number; requestTimeoutMs?: number } = {},
   ) {
-    const clock = new ManualClock('2024-07-01T08:00:00Z');
-    const sluice: Sluice = createSluice({
-      drainOnExit: false,
-      logLevel: 'silent',
-      retry: { initialDelayMs: 200, maxDelayMs: 2_000, permanentErrorDelayMs: 10_000 },
-      ...(options.maxPendingBytes ? { maxPendingBytes: options.maxPendingBytes } : {}),
-      ...(options.deadLetterAfterMs ? { deadLetterAfterMs: options.deadLetterAfterMs } : {}),
-      modules: [
-        new ContainerModule(({ bind }) => void bind(CLOCK).toConstantValue(clock)),
-        minuteBatcherModule({ maxEvents: options.maxEvents ?? 0 }),
-        s3Module({ endpoint, forcePathStyle: true, credentials: S3RVER_CREDENTIALS, maxAttempts: 1, requestTimeoutMs: options.requestTimeoutMs ?? 120_000 }),
-      ],
+    return testSluice(endpoint, {
+      clock: new ManualClock('2024-07-01T08:00:00Z'),
+      sluice: {
+        retry: { initialDelayMs: 200, maxDelayMs: 2_000, permanentErrorDelayMs: 10_000 },
+        ...(options.maxPendingBytes ? { maxPendingBytes: options.maxPendingBytes } : {}),
+        ...(options.deadLetterAfterMs ? { deadLetterAfterMs: options.deadLetterAfterMs } : {}),
+      },
+      modules: [minuteBatcherModule({ maxEvents: options.maxEvents ?? 0 })],
+      s3: { maxAttempts: 1, requestTimeoutMs: options.requestTimeoutMs ?? 120_000 },
     });
-    return { clock, sluice };
   }
 
   async function idsIn(bucket: string, prefix: string): Promise<Map<string, number>> {

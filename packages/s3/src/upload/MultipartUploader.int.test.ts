@@ -1,15 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
-import { ContainerModule } from 'inversify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { batchIdentifier, CLOCK, createSluice, JsonLogger, type DeliveredEvent, type DeliveryErrorEvent, type Sluice, type SluiceEvents } from '@sluice/core';
+import { batchIdentifier, JsonLogger, type DeliveredEvent, type DeliveryErrorEvent, type Sluice, type SluiceEvents } from '@sluice/core';
 import { ManualClock } from '@sluice/core/testing';
 import { startFaultProxy, type FaultProxy } from '../../test-support/faultProxy.js';
 import { startS3Server, S3RVER_CREDENTIALS, type TestS3Server } from '../../test-support/s3Server.js';
-import type { S3OptionsInput } from '../config.js';
-import { parseS3Options } from '../config.js';
-import { s3Module } from '../di/s3Module.js';
+import { testSluice } from '../../test-support/testSluice.js';
+import { parseS3Options, type S3OptionsInput } from '../config.js';
 import { TimePathKeyFormatter } from '../key/TimePathKeyFormatter.js';
 import { NdjsonGzipSerializer } from '../serialization/NdjsonGzipSerializer.js';
 import { DefaultS3ClientProvider } from './DefaultS3ClientProvider.js';
@@ -45,15 +43,9 @@ describe('MultipartUploader against a real S3 server', () => {
   });
 
   function sluiceThroughProxy(options: S3OptionsInput = {}) {
-    const clock = new ManualClock('2024-02-29T10:00:00Z');
-    const sluice = createSluice({
-      drainOnExit: false,
-      logLevel: 'silent',
-      retry: { initialDelayMs: 1_000, maxDelayMs: 4_000, permanentErrorDelayMs: 60_000 },
-      modules: [
-        new ContainerModule(({ bind }) => void bind(CLOCK).toConstantValue(clock)),
-        s3Module({ endpoint: proxy.endpoint, forcePathStyle: true, credentials: S3RVER_CREDENTIALS, partSizeBytes: 5 * MIB, ...options }),
-      ],
+    const { clock, sluice } = testSluice(proxy.endpoint, {
+      sluice: { retry: { initialDelayMs: 1_000, maxDelayMs: 4_000, permanentErrorDelayMs: 60_000 } },
+      s3: { partSizeBytes: 5 * MIB, ...options },
     });
     const delivered: DeliveredEvent[] = [];
     const errors: DeliveryErrorEvent[] = [];
@@ -160,15 +152,7 @@ describe('MultipartUploader against a real S3 server', () => {
   });
 
   it('reports a wrong credential as a permanent error carrying bucket, key and code, and keeps the batch', async () => {
-    const clock = new ManualClock('2024-02-29T10:00:00Z');
-    const sluice = createSluice({
-      drainOnExit: false,
-      logLevel: 'silent',
-      modules: [
-        new ContainerModule(({ bind }) => void bind(CLOCK).toConstantValue(clock)),
-        s3Module({ endpoint: s3.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'WRONG', secretAccessKey: 'nope' } }),
-      ],
-    });
+    const { clock, sluice } = testSluice(s3.endpoint, { s3: { credentials: { accessKeyId: 'WRONG', secretAccessKey: 'nope' } } });
     const failed = nextEvent(sluice, 'deliveryError');
     sluice.send.s3({ bucket: 'bkt', prefix: 'denied', payload: 1 });
     sluice.flush().catch(() => {});

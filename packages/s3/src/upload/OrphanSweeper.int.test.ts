@@ -1,11 +1,10 @@
 import { CreateMultipartUploadCommand } from '@aws-sdk/client-s3';
-import { ContainerModule } from 'inversify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLOCK, createSluice, JsonLogger } from '@sluice/core';
+import { JsonLogger } from '@sluice/core';
 import { ManualClock } from '@sluice/core/testing';
 import { startS3Server, S3RVER_CREDENTIALS, type TestS3Server } from '../../test-support/s3Server.js';
+import { testSluice } from '../../test-support/testSluice.js';
 import { parseS3Options } from '../config.js';
-import { s3Module } from '../di/s3Module.js';
 import { OrphanSweeper } from './OrphanSweeper.js';
 
 describe('orphaned multipart uploads', () => {
@@ -23,15 +22,8 @@ describe('orphaned multipart uploads', () => {
   it('aborts old uploads under a prefix it writes to, and leaves other prefixes and young uploads alone', async () => {
     const old = await startUpload('mine/2024/01/01/00/left-by-a-crash.gz');
     const other = await startUpload('theirs/2024/01/01/00/not-ours.gz');
-    const clock = new ManualClock(Date.now() + 2 * 3_600_000); // the uploads above are two hours old
-    const sluice = createSluice({
-      drainOnExit: false,
-      logLevel: 'silent',
-      modules: [
-        new ContainerModule(({ bind }) => void bind(CLOCK).toConstantValue(clock)),
-        s3Module({ endpoint: s3.endpoint, forcePathStyle: true, credentials: S3RVER_CREDENTIALS }),
-      ],
-    });
+    // The uploads above are two hours old by this clock.
+    const { sluice } = testSluice(s3.endpoint, { clock: new ManualClock(Date.now() + 2 * 3_600_000) });
     sluice.send.s3({ bucket: 'orphans', prefix: 'mine', payload: 1 });
     await sluice.flush();
     for (let i = 0; i < 50 && (await s3.openUploads('orphans')).includes(old); i += 1) await new Promise((r) => setTimeout(r, 20));

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '@sluice/core/testing';
+import { batchMeta } from '../../test-support/batchMeta.js';
 import { parseFileSpoolOptions } from '../config.js';
 import { FileSpool } from '../spool/FileSpool.js';
 import { temporarySpoolDirectory } from '../testing/temporarySpoolDirectory.js';
@@ -16,15 +17,7 @@ describe('sluice-spool', () => {
     try {
       const spool = new FileSpool(parseFileSpoolOptions({ directory }), new ManualClock(0));
       const identifier = 'c'.repeat(64);
-      const batch = spool.open({
-        destination: 's3',
-        routeId: 's3://missing/logs/',
-        target: { bucket: 'missing', prefix: 'logs' },
-        identity: { routeId: 's3://missing/logs/', windowStart: 0, sequence: 0, producerId: 'p' },
-        identifier,
-        window: { start: 0, end: 60_000 },
-        openedAt: 0,
-      });
+      const batch = spool.open(batchMeta(identifier, { bucket: 'missing', prefix: 'logs' }));
       batch.append('"z"\n');
       batch.deadLetter({ at: 2, code: 'NoSuchBucket', message: 'The specified bucket does not exist', attempts: 40, firstFailureAt: 1 });
       spool.close();

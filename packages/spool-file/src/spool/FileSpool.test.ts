@@ -1,23 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SpooledBatchMeta } from '@sluice/core';
 import { ManualClock } from '@sluice/core/testing';
+import { batchMeta } from '../../test-support/batchMeta.js';
 import { parseFileSpoolOptions } from '../config.js';
 import { temporarySpoolDirectory } from '../testing/temporarySpoolDirectory.js';
 import { FileSpool } from './FileSpool.js';
 
-function meta(identifier: string, openedAt = 1_000): SpooledBatchMeta {
-  return {
-    destination: 's3',
-    routeId: 's3://b/p/',
-    target: { bucket: 'b', prefix: 'p' },
-    identity: { routeId: 's3://b/p/', windowStart: 0, sequence: 0, producerId: 'p1' },
-    identifier,
-    window: { start: 0, end: 60_000 },
-    openedAt,
-  };
-}
+const meta = (identifier: string, openedAt = 1_000) => batchMeta(identifier, { openedAt });
 
 const text = (chunks: readonly Uint8Array[]) => Buffer.concat(chunks).toString('utf8');
 
