@@ -31,4 +31,10 @@ describe('parseSluiceOptions', () => {
     expect(message).toContain('/retry/maxDelayMs: -1 is invalid: must be >= 1');
     expect((error as ValidationError).issues).toHaveLength(3);
   });
+
+  it('refuses a pending limit smaller than the largest event', () => {
+    expect(() => parseSluiceOptions({ maxEventBytes: 2_000, maxPendingBytes: 1_000 })).toThrow(
+      /\/maxPendingBytes: 1000 is invalid: must be at least maxEventBytes \(2000\)/,
+    );
+  });
 });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { LogLevel } from './log/JsonLogger.js';
+import { ValidationError } from './errors/ValidationError.js';
 import { compileValidator } from './validation/ajv.js';
 
 export interface RetryOptions {
@@ -131,5 +132,15 @@ const validateOptions = compileValidator<Omit<SluiceOptions, 'producerId'> & { p
 /** Validates options and fills in defaults; throws ValidationError naming each bad field. */
 export function parseSluiceOptions(input: SluiceOptionsInput = {}): SluiceOptions {
   const parsed = validateOptions(structuredClone(input));
+  if (parsed.maxPendingBytes < parsed.maxEventBytes) {
+    throw new ValidationError('createSluice() options', [
+      {
+        field: '/maxPendingBytes',
+        value: parsed.maxPendingBytes,
+        rule: `must be at least maxEventBytes (${parsed.maxEventBytes})`,
+        fix: 'Otherwise an event of the largest allowed size could never be accepted: raise maxPendingBytes or lower maxEventBytes.',
+      },
+    ]);
+  }
   return { ...parsed, producerId: parsed.producerId ?? randomBytes(8).toString('hex') };
 }

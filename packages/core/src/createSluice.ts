@@ -96,7 +96,7 @@ function attachExitHooks(pipeline: Pipeline, logger: Logger): () => void {
   const exit = (): void => {
     const events = pipeline.pendingEvents();
     if (events > 0) {
-      logger.error('process exiting with undelivered events; call and await sluice.close() before exit', { events });
+      logger.error('process exiting with undelivered events: with the memory spool they are lost, with a durable spool the next start delivers them; await sluice.close() before exit', { events });
     }
   };
   process.on('beforeExit', beforeExit);
