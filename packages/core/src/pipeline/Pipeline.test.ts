@@ -210,7 +210,7 @@ describe('Pipeline', () => {
   });
 
   it('throws BackpressureError past maxPendingBytes, enqueues nothing, and is ready again once delivered', async () => {
-    const { clock, sluice, destination, send } = setup({ maxPendingBytes: 100 });
+    const { clock, sluice, destination, send } = setup({ maxPendingBytes: 100, maxEventBytes: 100 });
     destination.failNext(2);
     for (let i = 0; i < 8; i += 1) send('a', `abcdefg${i}`); // 8 × 11 bytes ('"abcdefg0"\n' …)
     expect(sluice.pendingBytes).toBe(88);
