@@ -38,7 +38,7 @@ describe('delivery under faults, outages and permanent errors', () => {
       clock: new ManualClock('2024-07-01T08:00:00Z'),
       sluice: {
         retry: { initialDelayMs: 200, maxDelayMs: 2_000, permanentErrorDelayMs: 10_000 },
-        ...(options.maxPendingBytes ? { maxPendingBytes: options.maxPendingBytes } : {}),
+        ...(options.maxPendingBytes ? { maxPendingBytes: options.maxPendingBytes, maxEventBytes: 64 * 1024 } : {}),
         ...(options.deadLetterAfterMs ? { deadLetterAfterMs: options.deadLetterAfterMs } : {}),
       },
       modules: [minuteBatcherModule({ maxEvents: options.maxEvents ?? 0 })],
