@@ -97,8 +97,8 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
         `No destination named "${name}" is installed (installed: ${this.destinationNames().join(', ') || 'none'}). Add its module to createSluice({ modules }).`,
       );
     }
-    const route = this.#route(state, params);
-    const { payload, id: givenId } = params as CommonSendParams;
+    const { payload, id: givenId } = (params ?? {}) as CommonSendParams;
+    const route = this.#route(state, params, payload, givenId);
     const record = state.destination.serializer.encode(payload);
     // Exact UTF-8 size, without encoding the string.
     const bytes = Buffer.byteLength(record);
@@ -224,10 +224,9 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
    * validated before skip the schema: only `payload` and `id` are checked, which keeps
    * validation off the cost of a send in the common case of few distinct destinations.
    */
-  #route(state: DestinationState, params: unknown): Route {
+  #route(state: DestinationState, params: unknown, payload: unknown, id: unknown): Route {
     const key = typeof params === 'object' && params !== null ? routeCacheKey(params) : undefined;
     let route = key === undefined ? undefined : state.routes.get(key);
-    const { payload, id } = (params ?? {}) as CommonSendParams;
     if (route && payload !== undefined && (id === undefined || (typeof id === 'string' && id.length > 0 && id.length <= 256))) {
       return route;
     }
