@@ -22,7 +22,7 @@ describe('MemoryDeliveryLedger', () => {
     expect(ledger.deliveredCount('a')).toBe(2);
   });
 
-  it('stays fast with far more ids than its capacity', () => {
+  it('keeps the newest ids and forgets the oldest when far more than its capacity pass through', () => {
     const ledger = new MemoryDeliveryLedger(1_000);
     ledger.recordDelivered(Array.from({ length: 200_000 }, (_, i) => String(i)));
     expect(ledger.deliveredCount('199999')).toBe(1);

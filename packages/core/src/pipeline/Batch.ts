@@ -1,7 +1,7 @@
 import type { BatchWindow } from '../batch/Batcher.js';
 import type { BatchIdentity, BatchInfo } from '../batch/BatchInfo.js';
 import type { DeliveryReport } from '../send/Receipt.js';
-import type { SpoolBatch, SpooledBatchMeta } from '../spool/Spool.js';
+import type { SpoolBatch } from '../spool/Spool.js';
 import type { Timer } from '../time/Clock.js';
 import type { DestinationState } from './DestinationState.js';
 
@@ -41,18 +41,6 @@ export class Batch {
     readonly openedAt: number,
     readonly records: SpoolBatch,
   ) {}
-
-  get meta(): SpooledBatchMeta {
-    return {
-      destination: this.destination.destination.name,
-      routeId: this.routeId,
-      target: this.target,
-      identity: this.identity,
-      identifier: this.identifier,
-      window: this.window,
-      openedAt: this.openedAt,
-    };
-  }
 
   info(): BatchInfo {
     return {
