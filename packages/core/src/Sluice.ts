@@ -18,7 +18,7 @@ export class Sluice {
     this.#pipeline = pipeline;
     this.#detachExitHooks = detachExitHooks;
     const send: Record<string, (params: unknown) => Receipt> = {};
-    for (const name of pipeline.destinationNames()) send[name] = (params) => pipeline.send(name, params);
+    for (const name of pipeline.destinationNames()) send[name] = pipeline.sender(name);
     this.send = Object.freeze(send) as SendApi;
   }
 

@@ -19,6 +19,7 @@ import type { UploadResult } from '../upload/Uploader.js';
 import { compileValidator } from '../validation/ajv.js';
 import { Batch } from './Batch.js';
 import type { DestinationState } from './DestinationState.js';
+import { RouteCache, routingFields } from './RouteCache.js';
 import { healthReport } from './healthReport.js';
 import { emptyRouteCounters, type RouteCounters, type RouteHealth } from './RouteHealth.js';
 import type { DeadLetter, SluiceEvents } from './SluiceEvents.js';
@@ -90,27 +91,47 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
 
   /** Validates, encodes and enqueues one event. Synchronous; throws on bad input. */
   send(name: string, params: unknown): Receipt {
-    if (this.#closing) throw new ClosedError();
+    return this.#send(this.#state(name), params);
+  }
+
+  /** `send` bound to one destination, looked up once: what `sluice.send.<name>` calls. */
+  sender(name: string): (params: unknown) => Receipt {
+    const state = this.#state(name);
+    return (params) => this.#send(state, params);
+  }
+
+  #state(name: string): DestinationState {
     const state = this.#destinations.get(name);
     if (!state) {
       throw new TypeError(
         `No destination named "${name}" is installed (installed: ${this.destinationNames().join(', ') || 'none'}). Add its module to createSluice({ modules }).`,
       );
     }
+    return state;
+  }
+
+  #send(state: DestinationState, params: unknown): Receipt {
+    if (this.#closing) throw new ClosedError();
     const { payload, id: givenId } = (params ?? {}) as CommonSendParams;
     const route = this.#route(state, params, payload, givenId);
     const record = state.destination.serializer.encode(payload);
-    // Exact UTF-8 size, without encoding the string.
-    const bytes = Buffer.byteLength(record);
-    if (bytes > this.#parts.options.maxEventBytes) throw new EventTooLargeError(bytes, this.#parts.options.maxEventBytes);
-    if (this.#pendingBytes + bytes > this.#parts.options.maxPendingBytes) {
+    // Counted as characters, its exact UTF-8 size for ASCII; the spool reports the rest as
+    // soon as it has the bytes (see SpoolBatch.append). Only an event that could be over the
+    // limit is measured exactly here.
+    const chars = record.length;
+    const maxEventBytes = this.#parts.options.maxEventBytes;
+    if (chars * 3 > maxEventBytes) {
+      const exact = Buffer.byteLength(record);
+      if (exact > maxEventBytes) throw new EventTooLargeError(exact, maxEventBytes);
+    }
+    if (this.#pendingBytes + chars > this.#parts.options.maxPendingBytes) {
       this.#backpressured = true;
       throw new BackpressureError(this.#pendingBytes, this.#parts.options.maxPendingBytes);
     }
 
     const now = this.#parts.clock.now();
     let batch = state.open.get(route.id);
-    if (batch && (now >= batch.window.end || this.#parts.batcher.wouldOverflow(batch, bytes))) {
+    if (batch && (now >= batch.window.end || this.#parts.batcher.wouldOverflow(batch, chars))) {
       this.#seal(batch);
       batch = undefined;
     }
@@ -119,7 +140,7 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
     // A made-up id is kept as its sequence number and spelled out only if the receipt's id
     // is read: a string per event kept until delivery would cost the collector dearly.
     const id = givenId ?? this.#nextEventId++;
-    batch.records.append(record);
+    const bytes = chars + batch.records.append(record);
     batch.events += 1;
     batch.bytes += bytes;
     this.#pendingBytes += bytes;
@@ -225,16 +246,15 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
    * validation off the cost of a send in the common case of few distinct destinations.
    */
   #route(state: DestinationState, params: unknown, payload: unknown, id: unknown): Route {
-    const key = typeof params === 'object' && params !== null ? routeCacheKey(params) : undefined;
-    let route = key === undefined ? undefined : state.routes.get(key);
-    if (route && payload !== undefined && (id === undefined || (typeof id === 'string' && id.length > 0 && id.length <= 256))) {
-      return route;
+    if (typeof params !== 'object' || params === null) return state.destination.route(state.validate(params));
+    const cached = state.routes.get(params);
+    if (cached && payload !== undefined && (id === undefined || (typeof id === 'string' && id.length > 0 && id.length <= 256))) {
+      return cached;
     }
-    route = state.destination.route(state.validate(params));
-    if (key !== undefined) {
-      if (state.routes.size >= ROUTE_CACHE_LIMIT) state.routes.clear();
-      state.routes.set(key, route);
-    }
+    // Taken before validation, which may fill in defaults.
+    const fields = routingFields(params);
+    const route = state.destination.route(state.validate(params));
+    if (fields) state.routes.set(fields, route);
     return route;
   }
 
@@ -265,7 +285,7 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
     this.#destinations.set(destination.name, {
       destination,
       validate,
-      routes: new Map(),
+      routes: new RouteCache(),
       open: new Map(),
       sequences: new Map(),
       counters: new Map(),
@@ -526,24 +546,6 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
     yield* this.#undelivered;
     for (const state of this.#destinations.values()) yield* state.open.values();
   }
-}
-
-/** Distinct routing parameter sets remembered per destination; past this the cache starts afresh. */
-const ROUTE_CACHE_LIMIT = 10_000;
-
-/**
- * The routing fields of `params` (all but `payload` and `id`) as one string, or undefined
- * when a field is not a string (such parameters are validated on every send).
- */
-function routeCacheKey(params: object): string | undefined {
-  let key = '';
-  for (const name in params) {
-    if (name === 'payload' || name === 'id') continue;
-    const value = (params as Record<string, unknown>)[name];
-    if (typeof value !== 'string') return undefined;
-    key += `${name}\u0000${value}\u0001`;
-  }
-  return key;
 }
 
 /** A receipt whose id is spelled out, and whose delivery promise is made, only if someone asks. */

@@ -30,9 +30,9 @@ class MemorySpoolBatch implements SpoolBatch {
   #chunks: Uint8Array[] = [];
   #text = '';
 
-  append(record: string): void {
+  append(record: string): number {
     this.#text += record;
-    if (this.#text.length >= CHUNK_CHARS) this.#flush();
+    return this.#text.length >= CHUNK_CHARS ? this.#flush() : 0;
   }
 
   contents(): readonly Uint8Array[] {
@@ -50,9 +50,15 @@ class MemorySpoolBatch implements SpoolBatch {
 
   revive(): void {}
 
-  #flush(): void {
-    if (this.#text.length === 0) return;
-    this.#chunks.push(Buffer.from(this.#text, 'utf8'));
+  /** Turns the text gathered so far into a chunk; returns its bytes beyond one per character. */
+  #flush(): number {
+    const text = this.#text;
+    if (text.length === 0) return 0;
     this.#text = '';
+    // One measuring pass per chunk lets ASCII text (most JSON) be copied as Latin-1, which
+    // is its UTF-8, instead of being encoded.
+    const bytes = Buffer.byteLength(text);
+    this.#chunks.push(Buffer.from(text, bytes === text.length ? 'latin1' : 'utf8'));
+    return bytes - text.length;
   }
 }

@@ -25,8 +25,16 @@ export interface DeadLetterReason {
 
 /** The records of one batch, held by a {@link Spool} until the batch is delivered. */
 export interface SpoolBatch {
-  /** Appends one encoded record (with its terminator). Synchronous: it runs inside send(). */
-  append(record: string): void;
+  /**
+   * Appends one encoded record (with its terminator). Synchronous: it runs inside send().
+   *
+   * Returns how many bytes beyond one per character the records appended so far took, that
+   * it has not reported yet. send() counts a record as its `length`, exact for ASCII (most
+   * JSON), because measuring UTF-8 per event would cost a tenth of a send; the spool reports
+   * the difference as soon as it has the bytes. A spool that writes each record reports it at
+   * once; the memory spool every 64 KiB of text.
+   */
+  append(record: string): number;
   /** The bytes appended so far, in order, as chunks; their concatenation is the object's body before the serializer's framing. */
   contents(): readonly Uint8Array[];
   /** Forgets the batch once delivered. Safe to call twice. */

@@ -33,11 +33,12 @@ export class FileSpoolBatch implements SpoolBatch {
     return this.#dirty;
   }
 
-  append(record: string): void {
+  append(record: string): number {
     this.#fd ??= fs.openSync(this.paths.data(this.#folder, this.identifier), 'a');
-    fs.writeSync(this.#fd, record);
+    const written = fs.writeSync(this.#fd, record);
     if (this.syncEachAppend) fs.fdatasyncSync(this.#fd);
     else this.#dirty = true;
+    return written - record.length;
   }
 
   /** Forces appended records to the disk (fsync: 'interval'). */
