@@ -3,13 +3,23 @@ import { createGzip } from 'node:zlib';
 import { inject, injectable } from 'inversify';
 import { SerializationError, type Serializer } from '@sluice/core';
 import { S3_OPTIONS } from '../di/tokens.js';
+import { coalesceChunks } from './coalesceChunks.js';
 import type { S3Options } from '../config.js';
+
+/**
+ * zlib compresses each write on the threadpool and returns to the main thread between
+ * writes. With 64 KiB writes a thread finished in under a millisecond and then waited for a
+ * main thread busy sending; 1 MiB writes (and 256 KiB of output per return) keep the threads
+ * working. Measured on two cores, end to end into S3: about 1.2 × the events/s.
+ */
+const INPUT_BYTES = 1024 * 1024;
+const OUTPUT_CHUNK_BYTES = 256 * 1024;
 
 /**
  * Newline-delimited JSON, gzip-compressed: one `JSON.stringify` line per event, each ended
  * by "\n" (never the platform separator). JSON escapes newlines inside strings, so every
- * event stays on one line. The spool hands the body over in chunks of about 64 KiB, so
- * gzip is never fed line by line.
+ * event stays on one line. The spool hands the body over in chunks of about 64 KiB,
+ * joined into 1 MiB writes: gzip is never fed line by line.
  */
 @injectable()
 export class NdjsonGzipSerializer implements Serializer {
@@ -41,9 +51,9 @@ export class NdjsonGzipSerializer implements Serializer {
   }
 
   serialize(body: readonly Uint8Array[]): Readable {
-    const gzip = createGzip({ level: this.#level });
+    const gzip = createGzip({ level: this.#level, chunkSize: OUTPUT_CHUNK_BYTES });
     // pipeline() forwards errors and destroys the source if the consumer gives up early.
-    pipeline(Readable.from(body, { objectMode: false }), gzip, () => {});
+    pipeline(Readable.from(coalesceChunks(body, INPUT_BYTES), { objectMode: false }), gzip, () => {});
     return gzip;
   }
 }
