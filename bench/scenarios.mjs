@@ -168,13 +168,13 @@ const scenarios = {
   },
 
   /** Sluice end to end into the in-memory uploader (its own cost) or a real S3 server. */
-  async sluice({ events: count, endpoint, level = 6, prefix = 'sluice', maxBytes = 8 * 1024 * 1024, maxPendingBytes }) {
+  async sluice({ events: count, endpoint, level = 6, prefix = 'sluice', maxBytes = 8 * 1024 * 1024, maxPendingBytes, maxConcurrentUploads }) {
     const events = generateEvents(count, SEED);
     const bytes = rawBytes(events);
     const uploader = endpoint ? undefined : new InMemoryUploader();
     const modules = [minuteBatcherModule({ maxBytes }), s3Module(s3Options(endpoint ?? 'http://127.0.0.1:9', level))];
     if (uploader) modules.unshift(new ContainerModule(({ bind }) => void bind(UPLOADER).toConstantValue(uploader)));
-    const sluice = createSluice({ drainOnExit: false, maxPendingBytes, modules });
+    const sluice = createSluice({ drainOnExit: false, maxPendingBytes, maxConcurrentUploads, modules });
     const stop = loopMonitor();
     const start = nowNs();
     const backpressureWaits = await feedSluice(events, sluice, prefix);

@@ -16,6 +16,7 @@ export interface S3Options {
   readonly partSizeBytes: number;
   readonly partConcurrency: number;
   readonly compressionLevel: number;
+  readonly compressionConcurrency: number;
   readonly acl?: 'bucket-owner-full-control';
   readonly serverSideEncryption?: 'AES256' | 'aws:kms' | 'aws:kms:dsse';
   readonly sseKmsKeyId?: string;
@@ -87,6 +88,14 @@ export const s3OptionsSchema = {
       maximum: 9,
       default: 6,
       description: 'gzip level: 1 is fastest, 9 smallest; 6 is gzip’s own default.',
+    },
+    compressionConcurrency: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 64,
+      default: 0,
+      description:
+        'How many batches are gzip-compressed at once, each on a thread of libuv’s pool (4 threads unless UV_THREADPOOL_SIZE says otherwise). 0: one fewer than the CPU cores, at least 1, which leaves a core to the application’s event loop.',
     },
     acl: {
       type: 'string',

@@ -390,14 +390,21 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
       const info = batch.info();
       batch.key ??= destination.keyFormatter.format(info, destination.serializer.extension);
       const body = destination.serializer.serialize(batch.records.contents());
-      const result = await destination.uploader.upload({
-        batch: info,
-        key: batch.key,
-        body,
-        contentType: destination.serializer.contentType,
-        signal,
-        firstAttempt: batch.failures === 0 && !batch.recovered,
-      });
+      let result: UploadResult;
+      try {
+        result = await destination.uploader.upload({
+          batch: info,
+          key: batch.key,
+          body,
+          contentType: destination.serializer.contentType,
+          signal,
+          firstAttempt: batch.failures === 0 && !batch.recovered,
+        });
+      } finally {
+        // An uploader that failed without reading the body to its end must not leave the
+        // serializer's work (and what it holds) running.
+        body.destroy();
+      }
       this.#delivered(batch, result);
     } catch (error) {
       this.#failed(batch, error);

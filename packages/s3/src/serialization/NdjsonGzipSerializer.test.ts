@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { SerializationError } from '@sluice/core';
 import { NdjsonGzipSerializer } from './NdjsonGzipSerializer.js';
 
-const serializer = new NdjsonGzipSerializer({ compressionLevel: 6 });
+const serializer = new NdjsonGzipSerializer({ compressionLevel: 6, compressionConcurrency: 0 });
 
 async function roundTrip(payloads: unknown[]): Promise<string> {
   const bytes = await buffer(serializer.serialize(payloads.map((p) => Buffer.from(serializer.encode(p)))));
@@ -30,6 +30,18 @@ describe('NdjsonGzipSerializer', () => {
   it('is deterministic, so a retried upload sends the same bytes', async () => {
     const body = [Buffer.from('{"a":1}\n'), Buffer.from('"b"\n')];
     expect(await buffer(serializer.serialize(body))).toEqual(await buffer(serializer.serialize(body)));
+  });
+
+  it('compresses only as many batches at once as it has slots; a stream its consumer destroys gives its slot back', async () => {
+    const single = new NdjsonGzipSerializer({ compressionLevel: 6, compressionConcurrency: 1 });
+    const first = single.serialize([Buffer.from('"first"\n')]);
+    const second = single.serialize([Buffer.from('"second"\n')]);
+    let secondDone = false;
+    const secondBytes = buffer(second).then((b) => ((secondDone = true), b));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(secondDone).toBe(false); // waiting for the slot the unread first stream holds
+    first.destroy();
+    expect(gunzipSync(await secondBytes).toString()).toBe('"second"\n');
   });
 
   it('owns its extension and content type', () => {

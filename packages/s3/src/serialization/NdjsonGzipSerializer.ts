@@ -4,6 +4,7 @@ import { inject, injectable } from 'inversify';
 import { SerializationError, type Serializer } from '@sluice/core';
 import { S3_OPTIONS } from '../di/tokens.js';
 import { coalesceChunks } from './coalesceChunks.js';
+import { CompressionSlots } from './CompressionSlots.js';
 import type { S3Options } from '../config.js';
 
 /**
@@ -26,9 +27,11 @@ export class NdjsonGzipSerializer implements Serializer {
   readonly extension = 'gz';
   readonly contentType = 'application/gzip';
   readonly #level: number;
+  readonly #slots: CompressionSlots;
 
-  constructor(@inject(S3_OPTIONS) options: Pick<S3Options, 'compressionLevel'>) {
+  constructor(@inject(S3_OPTIONS) options: Pick<S3Options, 'compressionLevel' | 'compressionConcurrency'>) {
     this.#level = options.compressionLevel;
+    this.#slots = new CompressionSlots(options.compressionConcurrency);
   }
 
   encode(payload: unknown): string {
@@ -50,10 +53,17 @@ export class NdjsonGzipSerializer implements Serializer {
     return `${line}\n`;
   }
 
+  /** The stream is returned at once; compression starts when a slot is free (see CompressionSlots). */
   serialize(body: readonly Uint8Array[]): Readable {
     const gzip = createGzip({ level: this.#level, chunkSize: OUTPUT_CHUNK_BYTES });
-    // pipeline() forwards errors and destroys the source if the consumer gives up early.
-    pipeline(Readable.from(coalesceChunks(body, INPUT_BYTES), { objectMode: false }), gzip, () => {});
+    this.#slots.take((release) => {
+      // 'close' follows the end, an error and destroy() alike: a consumer that gives up
+      // gives the slot back.
+      gzip.once('close', release);
+      if (gzip.destroyed) return release();
+      // pipeline() forwards errors and destroys the source if the consumer gives up early.
+      pipeline(Readable.from(coalesceChunks(body, INPUT_BYTES), { objectMode: false }), gzip, () => {});
+    });
     return gzip;
   }
 }

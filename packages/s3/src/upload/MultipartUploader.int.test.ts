@@ -206,7 +206,7 @@ describe('MultipartUploader against a real S3 server', () => {
       events: 1,
       bytes: 8,
     };
-    const serializer = new NdjsonGzipSerializer({ compressionLevel: 6 });
+    const serializer = new NdjsonGzipSerializer({ compressionLevel: 6, compressionConcurrency: 0 });
     const keyFormatter = new TimePathKeyFormatter();
     for (let attempt = 0; attempt < 2; attempt += 1) {
       await uploader.upload({
