@@ -22,6 +22,13 @@ describe('MemoryDeliveryLedger', () => {
     expect(ledger.deliveredCount('a')).toBe(2);
   });
 
+  it('counts the ids the sluice made, kept as runs of sequence numbers, apart from given ids', () => {
+    const ledger = new MemoryDeliveryLedger();
+    ledger.recordDelivered(['7'], [0, 5, 9, 10]);
+    expect([0, 4, 5, 9, 10].map((s) => ledger.deliveredCount(s))).toEqual([1, 1, 0, 1, 0]);
+    expect([ledger.deliveredCount('7'), ledger.deliveredCount(7)]).toEqual([1, 0]);
+  });
+
   it('keeps the newest ids and forgets the oldest when far more than its capacity pass through', () => {
     const ledger = new MemoryDeliveryLedger(1_000);
     ledger.recordDelivered(Array.from({ length: 200_000 }, (_, i) => String(i)));

@@ -15,8 +15,10 @@ export class Batch {
   state: 'open' | 'sealed' | 'delivered' | 'dead' = 'open';
   events = 0;
   bytes = 0;
-  /** Given ids (strings) and the sequence numbers of ids the sluice made (numbers). */
-  readonly eventIds: Array<string | number> = [];
+  /** Ids senders gave. */
+  readonly givenIds: string[] = [];
+  /** Sequence numbers of the ids the sluice made, as flat [start, end) runs. */
+  readonly sequenceRuns: number[] = [];
   /** Window-end timer while open; retry timer while sealed and waiting. */
   timer: Timer | undefined;
   /** Failed attempts since the last success: drives the backoff. */
@@ -41,6 +43,13 @@ export class Batch {
     readonly openedAt: number,
     readonly records: SpoolBatch,
   ) {}
+
+  /** Consecutive sequence numbers (the usual case) extend the last run. */
+  addSequence(sequence: number): void {
+    const last = this.sequenceRuns.length - 1;
+    if (last > 0 && this.sequenceRuns[last] === sequence) this.sequenceRuns[last] = sequence + 1;
+    else this.sequenceRuns.push(sequence, sequence + 1);
+  }
 
   info(): BatchInfo {
     return {

@@ -169,6 +169,20 @@ describe('Pipeline', () => {
     expect(destination.objects).toHaveLength(1);
   });
 
+  it('counts made-up ids batch by batch when sends to two routes interleave', async () => {
+    const { clock, sluice, destination, send } = setup();
+    const routes = ['a', 'a', 'b', 'a', 'b', 'b', 'a'];
+    const receipts = routes.map((route, i) => send(route, i));
+    destination.failNext(1); // one of the two batches is not delivered yet
+    await clock.advanceTo('2024-05-25T16:15:00.000Z');
+    const counts = receipts.map((r) => sluice.deliveredCount(r.id));
+    const of = (route: string) => [...new Set(counts.filter((_, i) => routes[i] === route))];
+    expect([of('a'), of('b')].sort()).toEqual([[0], [1]]);
+    await clock.advance(10_000);
+    expect(receipts.map((r) => sluice.deliveredCount(r.id))).toEqual(Array(7).fill(1));
+    expect(['test-producer-7', 'test-producer-z', 'other-producer-1'].map((id) => sluice.deliveredCount(id))).toEqual([0, 0, 0]);
+  });
+
   it('counts one event sent to two destinations under one id as delivered twice', async () => {
     const a = new RecordingDestination('alpha');
     const b = new RecordingDestination('beta');

@@ -139,12 +139,13 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
 
     // A made-up id is kept as its sequence number and spelled out only if the receipt's id
     // is read: a string per event kept until delivery would cost the collector dearly.
-    const id = givenId ?? this.#nextEventId++;
+    let id: string | number;
+    if (givenId === undefined) batch.addSequence((id = this.#nextEventId++));
+    else batch.givenIds.push((id = givenId));
     const bytes = chars + batch.records.append(record);
     batch.events += 1;
     batch.bytes += bytes;
     this.#pendingBytes += bytes;
-    batch.eventIds.push(id);
     return new PendingReceipt(id, this.#parts.options.producerId, batch);
   }
 
@@ -417,7 +418,7 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
     this.#release(batch);
     batch.records.discard();
     batch.markDelivered(result.location, now);
-    this.#parts.ledger.recordDelivered(batch.eventIds);
+    this.#parts.ledger.recordDelivered(batch.givenIds, batch.sequenceRuns);
     const counters = this.#counters(batch);
     counters.deliveredEvents += batch.events;
     counters.deliveredObjects += 1;
