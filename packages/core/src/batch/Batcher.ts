@@ -25,6 +25,8 @@ export interface Batcher {
   /**
    * Whether appending an event of `nextBytes` to a batch filled as `fill` would break a cap.
    * Only asked when the batch already holds an event, so any single event fits an empty batch.
+   * Sizes are counted as the pipeline does: one byte per character when sent, corrected to
+   * UTF-8 as the spool converts the records (see SpoolBatch.append), exact for ASCII.
    */
   wouldOverflow(fill: BatchFill, nextBytes: number): boolean;
 }

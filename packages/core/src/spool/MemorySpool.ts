@@ -1,16 +1,24 @@
 import { injectable } from 'inversify';
 import type { RecoveredBatch, Spool, SpoolBatch, SpooledBatchMeta } from './Spool.js';
 
-/** Records are concatenated as text and turned into one off-heap chunk per this many characters. */
-const CHUNK_CHARS = 64 * 1024;
+/** Records are concatenated as text and written out as bytes once per this many characters. */
+const TEXT_CHARS = 64 * 1024;
+/** A batch's bytes go into slabs that double from the first size up to the largest. */
+const FIRST_SLAB_BYTES = 64 * 1024;
+const LARGEST_SLAB_BYTES = 4 * 1024 * 1024;
 
 /**
  * The default spool: records in memory, lost with the process.
  *
  * Records are not kept as one string each: short-lived strings are cheap for the garbage
  * collector, but hundreds of thousands of surviving ones make every young-generation
- * collection copy them. Appending to a rope and converting it to a Buffer every 64 KiB lets
- * each record die young and keeps the batch's bytes outside the JavaScript heap.
+ * collection copy them. Appending to a rope and writing it out every 64 KiB lets each record
+ * die young and keeps the batch's bytes outside the JavaScript heap.
+ *
+ * The bytes go into slabs that grow to 4 MiB, the size the S3 serializer feeds gzip: a busy
+ * batch is handed over without another copy (copying into such pieces at upload time
+ * churned enough memory to double the collector's pauses), and a quiet one holds no more
+ * than 64 KiB.
  */
 @injectable()
 export class MemorySpool implements Spool {
@@ -27,21 +35,27 @@ export class MemorySpool implements Spool {
 }
 
 class MemorySpoolBatch implements SpoolBatch {
+  /** Full slabs, trimmed to what they hold. */
   #chunks: Uint8Array[] = [];
+  #slab: Buffer | undefined;
+  #used = 0;
   #text = '';
 
   append(record: string): number {
     this.#text += record;
-    return this.#text.length >= CHUNK_CHARS ? this.#flush() : 0;
+    return this.#text.length >= TEXT_CHARS ? this.#writeText() : 0;
   }
 
   contents(): readonly Uint8Array[] {
-    this.#flush();
-    return this.#chunks;
+    this.#writeText();
+    // A view of the slab being filled: appends after this write past its end.
+    return this.#slab && this.#used > 0 ? [...this.#chunks, this.#slab.subarray(0, this.#used)] : this.#chunks;
   }
 
   discard(): void {
     this.#chunks = [];
+    this.#slab = undefined;
+    this.#used = 0;
     this.#text = '';
   }
 
@@ -50,15 +64,24 @@ class MemorySpoolBatch implements SpoolBatch {
 
   revive(): void {}
 
-  /** Turns the text gathered so far into a chunk; returns its bytes beyond one per character. */
-  #flush(): number {
+  /** Writes the text gathered so far into the slab; returns its bytes beyond one per character. */
+  #writeText(): number {
     const text = this.#text;
     if (text.length === 0) return 0;
     this.#text = '';
-    // One measuring pass per chunk lets ASCII text (most JSON) be copied as Latin-1, which
-    // is its UTF-8, instead of being encoded.
+    // One measuring pass lets ASCII text (most JSON) be copied as Latin-1, which is its
+    // UTF-8, instead of being encoded, and says whether it fits the slab.
     const bytes = Buffer.byteLength(text);
-    this.#chunks.push(Buffer.from(text, bytes === text.length ? 'latin1' : 'utf8'));
+    if (!this.#slab || this.#slab.length - this.#used < bytes) this.#nextSlab(bytes);
+    const slab = this.#slab as Buffer;
+    this.#used += slab.write(text, this.#used, bytes === text.length ? 'latin1' : 'utf8');
     return bytes - text.length;
+  }
+
+  #nextSlab(bytes: number): void {
+    if (this.#slab && this.#used > 0) this.#chunks.push(this.#slab.subarray(0, this.#used));
+    const size = this.#slab ? Math.min(LARGEST_SLAB_BYTES, this.#slab.length * 2) : FIRST_SLAB_BYTES;
+    this.#slab = Buffer.allocUnsafe(Math.max(size, bytes));
+    this.#used = 0;
   }
 }
