@@ -3,9 +3,13 @@ import type { RecoveredBatch, Spool, SpoolBatch, SpooledBatchMeta } from './Spoo
 
 /** Records are concatenated as text and written out as bytes once per this many characters. */
 const TEXT_CHARS = 64 * 1024;
-/** A batch's bytes go into slabs that double from the first size up to the largest. */
-const FIRST_SLAB_BYTES = 64 * 1024;
-const LARGEST_SLAB_BYTES = 4 * 1024 * 1024;
+/**
+ * A batch's bytes go into slabs of 64 KiB until it holds 1 MiB, of 1 MiB until it holds
+ * 4 MiB, then of 4 MiB: the unused end of the last slab stays a small part of any batch.
+ */
+const SMALL_SLAB_BYTES = 64 * 1024;
+const MEDIUM_SLAB_BYTES = 1024 * 1024;
+const LARGE_SLAB_BYTES = 4 * 1024 * 1024;
 
 /**
  * The default spool: records in memory, lost with the process.
@@ -15,10 +19,10 @@ const LARGEST_SLAB_BYTES = 4 * 1024 * 1024;
  * collection copy them. Appending to a rope and writing it out every 64 KiB lets each record
  * die young and keeps the batch's bytes outside the JavaScript heap.
  *
- * The bytes go into slabs that grow to 4 MiB, the size the S3 serializer feeds gzip: a busy
- * batch is handed over without another copy (copying into such pieces at upload time
- * churned enough memory to double the collector's pauses), and a quiet one holds no more
- * than 64 KiB.
+ * The bytes go into slabs that grow to 4 MiB, the size the S3 serializer feeds gzip: most of
+ * a busy batch is handed over without another copy (copying all of it into such pieces at
+ * upload time churned enough memory to double the collector's pauses), and a quiet one
+ * holds at most 64 KiB it does not use.
  */
 @injectable()
 export class MemorySpool implements Spool {
@@ -37,6 +41,8 @@ export class MemorySpool implements Spool {
 class MemorySpoolBatch implements SpoolBatch {
   /** Full slabs, trimmed to what they hold. */
   #chunks: Uint8Array[] = [];
+  /** Bytes in #chunks. */
+  #full = 0;
   #slab: Buffer | undefined;
   #used = 0;
   #text = '';
@@ -54,6 +60,7 @@ class MemorySpoolBatch implements SpoolBatch {
 
   discard(): void {
     this.#chunks = [];
+    this.#full = 0;
     this.#slab = undefined;
     this.#used = 0;
     this.#text = '';
@@ -79,8 +86,11 @@ class MemorySpoolBatch implements SpoolBatch {
   }
 
   #nextSlab(bytes: number): void {
-    if (this.#slab && this.#used > 0) this.#chunks.push(this.#slab.subarray(0, this.#used));
-    const size = this.#slab ? Math.min(LARGEST_SLAB_BYTES, this.#slab.length * 2) : FIRST_SLAB_BYTES;
+    if (this.#slab && this.#used > 0) {
+      this.#chunks.push(this.#slab.subarray(0, this.#used));
+      this.#full += this.#used;
+    }
+    const size = this.#full < MEDIUM_SLAB_BYTES ? SMALL_SLAB_BYTES : this.#full < LARGE_SLAB_BYTES ? MEDIUM_SLAB_BYTES : LARGE_SLAB_BYTES;
     this.#slab = Buffer.allocUnsafe(Math.max(size, bytes));
     this.#used = 0;
   }
