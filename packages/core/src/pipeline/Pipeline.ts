@@ -146,7 +146,7 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
     batch.events += 1;
     batch.bytes += bytes;
     this.#pendingBytes += bytes;
-    return new PendingReceipt(id, this.#parts.options.producerId, batch);
+    return new PendingReceipt(id, batch);
   }
 
   /** Seals every open batch and resolves once everything accepted so far is delivered. */
@@ -558,23 +558,21 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
 
 /** A receipt whose id is spelled out, and whose delivery promise is made, only if someone asks. */
 class PendingReceipt implements Receipt {
-  #delivered: ReturnType<Batch['whenDelivered']> | undefined;
   #key: string | number;
+  readonly #batch: Batch;
+  #delivered: ReturnType<Batch['whenDelivered']> | undefined;
 
-  constructor(
-    key: string | number,
-    private readonly producerId: string,
-    private readonly batch: Batch,
-  ) {
+  constructor(key: string | number, batch: Batch) {
     this.#key = key;
+    this.#batch = batch;
   }
 
   get id(): string {
-    if (typeof this.#key === 'number') this.#key = `${this.producerId}-${this.#key.toString(36)}`;
+    if (typeof this.#key === 'number') this.#key = `${this.#batch.identity.producerId}-${this.#key.toString(36)}`;
     return this.#key;
   }
 
   get delivered(): ReturnType<Batch['whenDelivered']> {
-    return (this.#delivered ??= this.batch.whenDelivered(this.id));
+    return (this.#delivered ??= this.#batch.whenDelivered(this.id));
   }
 }
