@@ -62,6 +62,7 @@ function sameFields(params: object, fields: RoutingFields): boolean {
   return i === fields.length;
 }
 
+/** Unambiguous whatever the values hold, so parameters never borrow another set's validation. */
 function keyOf(fields: RoutingFields): string {
-  return fields.join('\u0000');
+  return JSON.stringify(fields);
 }
