@@ -11,6 +11,7 @@ export { ClosedError } from './errors/ClosedError.js';
 export { DeliveryError, type DeliveryErrorDetails } from './errors/DeliveryError.js';
 export { EventTooLargeError } from './errors/EventTooLargeError.js';
 export { SerializationError } from './errors/SerializationError.js';
+export { SpoolError, type SpoolErrorCode } from './errors/SpoolError.js';
 export { ShutdownTimeoutError } from './errors/ShutdownTimeoutError.js';
 export { SluiceError } from './errors/SluiceError.js';
 export { ValidationError, type ValidationIssue } from './errors/ValidationError.js';

@@ -7,7 +7,7 @@ export function batchMeta(identifier: string, { bucket = 'b', prefix = 'p', open
     destination: 's3',
     routeId,
     target: { bucket, prefix },
-    identity: { routeId, windowStart: 0, sequence: 0, producerId: 'p1' },
+    identity: { routeId, windowStart: 0, sequence: 0, producerId: 'p1', incarnation: 'i1' },
     identifier,
     window: { start: 0, end: 60_000 },
     openedAt,

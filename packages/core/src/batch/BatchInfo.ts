@@ -11,8 +11,13 @@ export interface BatchIdentity {
   readonly windowStart: number;
   /** 0 for the first batch of a route and window; a cap that splits the window counts up. */
   readonly sequence: number;
-  /** The id of the sluice that accepted the events. */
+  /** The id of the sluice that accepted the events (`producerId`, stable per replica if set). */
   readonly producerId: string;
+  /**
+   * Random per start of a sluice (128 bits, hex): no batch of another process, or of this
+   * producer before a restart or after its clock stepped back, can share the identity.
+   */
+  readonly incarnation: string;
 }
 
 /** Everything a key formatter or uploader may know about a sealed batch. */

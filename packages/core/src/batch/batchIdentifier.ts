@@ -8,7 +8,7 @@ import type { BatchIdentity } from './BatchInfo.js';
 export function batchIdentifier(identity: BatchIdentity): string {
   return createHash('sha256')
     .update(
-      `${identity.routeId}\u0000${identity.windowStart}\u0000${identity.sequence}\u0000${identity.producerId}`,
+      `${identity.routeId}\u0000${identity.windowStart}\u0000${identity.sequence}\u0000${identity.producerId}\u0000${identity.incarnation}`,
     )
     .digest('hex');
 }

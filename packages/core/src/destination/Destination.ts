@@ -31,4 +31,9 @@ export interface Destination<Params extends object = object, Target = unknown> {
   readonly serializer: Serializer;
   readonly keyFormatter: KeyFormatter<Target>;
   readonly uploader: Uploader<Target>;
+  /**
+   * Releases what the destination itself holds. Called once by `sluice.close()`, before its
+   * parts' own `close()` (uploader, serializer).
+   */
+  close?(): void | Promise<void>;
 }

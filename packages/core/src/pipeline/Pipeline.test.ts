@@ -56,12 +56,12 @@ describe('Pipeline', () => {
   it('returns a receipt synchronously and uploads nothing until the minute ends', async () => {
     const { clock, destination, send } = setup();
     const receipt = send('a', { n: 1 });
-    expect(receipt.id).toBe('test-producer-0');
+    expect(receipt.id).toMatch(/^test-producer-[0-9a-f]{8}-0$/);
     await clock.advance(1_000);
     expect(destination.objects).toHaveLength(0);
     await clock.advanceTo('2024-05-25T16:15:00.000Z');
     expect(destination.objects).toHaveLength(1);
-    expect(await receipt.delivered).toMatchObject({ id: 'test-producer-0', destination: 'recording', key: destination.objects[0]?.key });
+    expect(await receipt.delivered).toMatchObject({ id: receipt.id, destination: 'recording', key: destination.objects[0]?.key });
   });
 
   it('puts all events of one route and minute in one object, in send order, and other minutes and routes apart', async () => {
@@ -267,7 +267,7 @@ describe('Pipeline', () => {
   });
 
   it('delivers batches a durable spool recovered, under their original identity and key', async () => {
-    const identity = { routeId: 'a', windowStart: Date.parse('2024-05-25T16:10:00Z'), sequence: 3, producerId: 'dead-process' };
+    const identity = { routeId: 'a', windowStart: Date.parse('2024-05-25T16:10:00Z'), sequence: 3, producerId: 'dead-process', incarnation: 'c0ffee' };
     const meta: SpooledBatchMeta = {
       destination: 'recording',
       routeId: 'a',

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Batcher } from '../batch/Batcher.js';
 import { batchIdentifier } from '../batch/batchIdentifier.js';
@@ -8,6 +9,7 @@ import { ClosedError } from '../errors/ClosedError.js';
 import { DeliveryError } from '../errors/DeliveryError.js';
 import { EventTooLargeError } from '../errors/EventTooLargeError.js';
 import { ShutdownTimeoutError } from '../errors/ShutdownTimeoutError.js';
+import { EventIds } from '../ids/EventIds.js';
 import type { DeliveryLedger } from '../ledger/DeliveryLedger.js';
 import type { Logger } from '../log/Logger.js';
 import { retryDelay } from '../retry/backoff.js';
@@ -58,7 +60,9 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
   #readyWaiters: Array<() => void> = [];
   /** A BackpressureError was thrown since the last 'ready' event. */
   #backpressured = false;
-  #nextEventId = 0;
+  /** Random per start: part of every batch identity and event id this sluice makes. */
+  readonly #incarnation = randomBytes(16).toString('hex');
+  readonly #ids: EventIds;
   #closing: Promise<void> | undefined;
   /** Set once close() has finished or given up: no more attempts are scheduled. */
   #stopped = false;
@@ -67,6 +71,7 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
   constructor(parts: PipelineParts, destinations: readonly Destination[]) {
     super();
     this.#parts = parts;
+    this.#ids = new EventIds(parts.options.producerId, this.#incarnation);
     for (const destination of destinations) this.#register(destination);
     this.#recover();
     this.#scheduleHealthLog();
@@ -139,14 +144,14 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
 
     // A made-up id is kept as its sequence number and spelled out only if the receipt's id
     // is read: a string per event kept until delivery would cost the collector dearly.
-    let id: string | number;
-    if (givenId === undefined) batch.addSequence((id = this.#nextEventId++));
-    else batch.givenIds.push((id = givenId));
     const bytes = chars + batch.records.append(record);
+    let id: string | number;
+    if (givenId === undefined) batch.addSequence((id = this.#ids.next()));
+    else batch.givenIds.push((id = givenId));
     batch.events += 1;
     batch.bytes += bytes;
     this.#pendingBytes += bytes;
-    return new PendingReceipt(id, batch);
+    return new PendingReceipt(id, batch, this.#ids);
   }
 
   /** Seals every open batch and resolves once everything accepted so far is delivered. */
@@ -172,15 +177,8 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
 
   /** How many destinations delivered the event `id` (0 while pending or once forgotten). */
   deliveredCount(id: string): number {
-    const prefix = `${this.#parts.options.producerId}-`;
-    let count = this.#parts.ledger.deliveredCount(id);
-    if (id.startsWith(prefix)) {
-      const sequence = Number.parseInt(id.slice(prefix.length), 36);
-      if (Number.isSafeInteger(sequence) && sequence.toString(36) === id.slice(prefix.length)) {
-        count += this.#parts.ledger.deliveredCount(sequence);
-      }
-    }
-    return count;
+    const sequence = this.#ids.parse(id);
+    return this.#parts.ledger.deliveredCount(id) + (sequence === undefined ? 0 : this.#parts.ledger.deliveredCount(sequence));
   }
 
   /**
@@ -298,7 +296,13 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
     const last = state.sequences.get(route.id);
     const sequence = last && last.windowStart === window.start ? last.next : 0;
     state.sequences.set(route.id, { windowStart: window.start, next: sequence + 1 });
-    const identity = { routeId: route.id, windowStart: window.start, sequence, producerId: this.#parts.options.producerId };
+    const identity = {
+      routeId: route.id,
+      windowStart: window.start,
+      sequence,
+      producerId: this.#parts.options.producerId,
+      incarnation: this.#incarnation,
+    };
     const identifier = batchIdentifier(identity);
     const records = this.#parts.spool.open({
       destination: state.destination.name,
@@ -560,15 +564,17 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
 class PendingReceipt implements Receipt {
   #key: string | number;
   readonly #batch: Batch;
+  readonly #ids: EventIds;
   #delivered: ReturnType<Batch['whenDelivered']> | undefined;
 
-  constructor(key: string | number, batch: Batch) {
+  constructor(key: string | number, batch: Batch, ids: EventIds) {
     this.#key = key;
     this.#batch = batch;
+    this.#ids = ids;
   }
 
   get id(): string {
-    if (typeof this.#key === 'number') this.#key = `${this.#batch.identity.producerId}-${this.#key.toString(36)}`;
+    if (typeof this.#key === 'number') this.#key = this.#ids.format(this.#key);
     return this.#key;
   }
 

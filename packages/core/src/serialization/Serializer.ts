@@ -19,6 +19,11 @@ export interface Serializer {
   readonly contentType: string;
   /** One payload to one record, terminator included. */
   encode(payload: unknown): string;
-  /** The concatenated records of a batch, as chunks in order, to a stream of the object's bytes. */
-  serialize(body: readonly Uint8Array[]): Readable;
+  /**
+   * The concatenated records of a batch, as chunks in order, to a stream of the object's
+   * bytes. The chunks may come from disk: read them as the consumer asks, never all at once.
+   */
+  serialize(body: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Readable;
+  /** Releases what the serializer holds (threads, pools). Called once by `sluice.close()`. */
+  close?(): void | Promise<void>;
 }

@@ -6,7 +6,7 @@ const meta: SpooledBatchMeta = {
   destination: 'd',
   routeId: 'r',
   target: {},
-  identity: { routeId: 'r', windowStart: 0, sequence: 0, producerId: 'p' },
+  identity: { routeId: 'r', windowStart: 0, sequence: 0, producerId: 'p', incarnation: 'i' },
   identifier: 'x',
   window: { start: 0, end: 60_000 },
   openedAt: 0,

@@ -26,7 +26,7 @@ const LARGE_SLAB_BYTES = 4 * 1024 * 1024;
  */
 @injectable()
 export class MemorySpool implements Spool {
-  open(_meta: SpooledBatchMeta): SpoolBatch {
+  open(_meta: SpooledBatchMeta): MemorySpoolBatch {
     return new MemorySpoolBatch();
   }
 
@@ -38,7 +38,7 @@ export class MemorySpool implements Spool {
   close(): void {}
 }
 
-class MemorySpoolBatch implements SpoolBatch {
+export class MemorySpoolBatch implements SpoolBatch {
   /** Full slabs, trimmed to what they hold. */
   #chunks: Uint8Array[] = [];
   /** Bytes in #chunks. */

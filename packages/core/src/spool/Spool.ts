@@ -33,10 +33,19 @@ export interface SpoolBatch {
    * JSON), because measuring UTF-8 per event would cost a tenth of a send; the spool reports
    * the difference as soon as it has the bytes. A spool that writes each record reports it at
    * once; the memory spool every 64 KiB of text.
+   *
+   * Either the record is stored whole, or it throws a {@link SpoolError} (disk full, folder
+   * gone, permissions) and the batch is left exactly as it was before the call: a record is
+   * never half stored, and what was appended before stays deliverable.
    */
   append(record: string): number;
-  /** The bytes appended so far, in order, as chunks; their concatenation is the object's body before the serializer's framing. */
-  contents(): readonly Uint8Array[];
+  /**
+   * The bytes appended so far, in order, as chunks; their concatenation is the object's body
+   * before the serializer's framing. Called once the batch is sealed (nothing is appended
+   * after), once per delivery attempt. A spool that keeps records on disk streams them, so a
+   * large batch is never held in memory whole.
+   */
+  contents(): Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
   /** Forgets the batch once delivered. Safe to call twice. */
   discard(): void;
   /** Keeps the batch as a dead letter, with the reason, where a person can find and replay it. */
@@ -65,6 +74,6 @@ export interface Spool {
   open(meta: SpooledBatchMeta): SpoolBatch;
   /** Batches left by an earlier process, called once when the sluice starts. */
   recover(): RecoveredBatch[];
-  /** Called when the sluice has closed: release files and locks. What is undelivered stays. */
-  close(): void;
+  /** Called once when the sluice has closed, after every other part: release files and locks. What is undelivered stays. */
+  close(): void | Promise<void>;
 }

@@ -34,4 +34,9 @@ export interface UploadResult {
  */
 export interface Uploader<Target = unknown> {
   upload(request: UploadRequest<Target>): Promise<UploadResult>;
+  /**
+   * Releases connections, clients and background work (sweeps) so nothing keeps the process
+   * alive. Called once by `sluice.close()`, after the last upload attempt has ended.
+   */
+  close?(): void | Promise<void>;
 }

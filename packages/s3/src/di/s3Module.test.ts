@@ -29,7 +29,7 @@ class CsvSerializer implements Serializer {
   encode(payload: unknown): string {
     return `${(payload as unknown[]).join(',')}\n`;
   }
-  serialize(body: readonly Uint8Array[]): Readable {
+  serialize(body: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Readable {
     return Readable.from(body);
   }
 }

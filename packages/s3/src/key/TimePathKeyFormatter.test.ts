@@ -8,7 +8,7 @@ const identifier = '8f25b54462bf6eeac3ee8bde512b6c59654c454356e808167a01c43ebe4e
 function batch(openedAt: string, prefix: string): BatchInfo<S3Target> {
   const at = Date.parse(openedAt);
   return {
-    identity: { routeId: 'r', windowStart: at - (at % 60_000), sequence: 0, producerId: 'p' },
+    identity: { routeId: 'r', windowStart: at - (at % 60_000), sequence: 0, producerId: 'p', incarnation: 'i' },
     identifier,
     openedAt: at,
     window: { start: at - (at % 60_000), end: at - (at % 60_000) + 60_000 },

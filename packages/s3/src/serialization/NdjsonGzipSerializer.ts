@@ -55,7 +55,7 @@ export class NdjsonGzipSerializer implements Serializer {
   }
 
   /** The stream is returned at once; compression starts when a slot is free (see CompressionSlots). */
-  serialize(body: readonly Uint8Array[]): Readable {
+  serialize(body: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Readable {
     const gzip = createGzip({ level: this.#level, chunkSize: OUTPUT_CHUNK_BYTES });
     this.#slots.take((release) => {
       // 'close' follows the end, an error and destroy() alike: a consumer that gives up

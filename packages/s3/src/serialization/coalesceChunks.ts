@@ -1,11 +1,12 @@
 /**
  * The chunks in order, joined into pieces of at least `size` bytes (the last may be
- * smaller). Lazy: a piece is copied only when the consumer asks for it.
+ * smaller). Lazy: a chunk is read, and a piece copied, only when the consumer asks for it, so
+ * a body streamed from disk is never held whole.
  */
-export function* coalesceChunks(chunks: Iterable<Uint8Array>, size: number): Generator<Uint8Array> {
+export async function* coalesceChunks(chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, size: number): AsyncGenerator<Uint8Array> {
   let group: Uint8Array[] = [];
   let bytes = 0;
-  for (const chunk of chunks) {
+  for await (const chunk of chunks) {
     group.push(chunk);
     bytes += chunk.length;
     if (bytes >= size) {

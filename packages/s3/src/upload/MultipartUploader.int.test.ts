@@ -196,7 +196,7 @@ describe('MultipartUploader against a real S3 server', () => {
       new DefaultS3ClientProvider(options),
       new OrphanSweeper(options, new ManualClock(Date.now()), new JsonLogger('silent')),
     );
-    const identity = { routeId: 's3://bkt/twice/', windowStart: Date.parse('2024-02-29T10:00:00Z'), sequence: 0, producerId: 'p1' };
+    const identity = { routeId: 's3://bkt/twice/', windowStart: Date.parse('2024-02-29T10:00:00Z'), sequence: 0, producerId: 'p1', incarnation: 'i1' };
     const batch = {
       identity,
       identifier: batchIdentifier(identity),

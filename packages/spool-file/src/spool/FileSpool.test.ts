@@ -9,7 +9,11 @@ import { FileSpool } from './FileSpool.js';
 
 const meta = (identifier: string, openedAt = 1_000) => batchMeta(identifier, { openedAt });
 
-const text = (chunks: readonly Uint8Array[]) => Buffer.concat(chunks).toString('utf8');
+async function text(chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<string> {
+  const all: Uint8Array[] = [];
+  for await (const chunk of chunks) all.push(chunk);
+  return Buffer.concat(all).toString('utf8');
+}
 
 describe('FileSpool', () => {
   const folders: Array<() => void> = [];
@@ -24,20 +28,20 @@ describe('FileSpool', () => {
     return { spool: new FileSpool(parseFileSpoolOptions({ directory: dir, fsync }), new ManualClock(0)), directory: dir };
   }
 
-  it('writes every record to the batch file before append returns, and deletes it on discard', () => {
+  it('writes every record to the batch file before append returns, and deletes it on discard', async () => {
     const { spool, directory } = spoolIn('always');
     const batch = spool.open(meta('a'.repeat(64)));
     batch.append('{"n":1}\n');
     batch.append('{"n":2}\n');
     const file = path.join(directory, 'batches', `${'a'.repeat(64)}.ndjson`);
     expect(fs.readFileSync(file, 'utf8')).toBe('{"n":1}\n{"n":2}\n');
-    expect(text(batch.contents())).toBe('{"n":1}\n{"n":2}\n');
+    expect(await text(batch.contents())).toBe('{"n":1}\n{"n":2}\n');
     batch.discard();
     expect(fs.readdirSync(path.join(directory, 'batches'))).toEqual([]);
     spool.close();
   });
 
-  it('gives back what a dead process left, oldest first, cutting a half-written last record', () => {
+  it('gives back what a dead process left, oldest first, cutting a half-written last record', async () => {
     const { spool: first, directory } = spoolIn();
     const older = first.open(meta('1'.repeat(64), 1_000));
     older.append('"a"\n');
@@ -49,7 +53,7 @@ describe('FileSpool', () => {
 
     const { spool: second } = spoolIn('never', directory);
     const found = second.recover();
-    expect(found.map((f) => [f.meta.identifier[0], f.events, f.bytes, text(f.batch.contents())])).toEqual([
+    expect(await Promise.all(found.map(async (f) => [f.meta.identifier[0], f.events, f.bytes, await text(f.batch.contents())]))).toEqual([
       ['1', 1, 4, '"a"\n'],
       ['2', 1, 4, '"b"\n'],
     ]);
@@ -58,7 +62,7 @@ describe('FileSpool', () => {
     second.close();
   });
 
-  it('moves a dead letter to dead-letter/ with its reason, recovers it as such, and revives it', () => {
+  it('moves a dead letter to dead-letter/ with its reason, recovers it as such, and revives it', async () => {
     const { spool, directory } = spoolIn();
     const batch = spool.open(meta('d'.repeat(64)));
     batch.append('"x"\n');
@@ -73,7 +77,7 @@ describe('FileSpool', () => {
     expect(found?.deadLetter).toEqual(reason);
     found?.batch.revive();
     expect(fs.readdirSync(path.join(directory, 'dead-letter'))).toEqual([]);
-    expect(text(found!.batch.contents())).toBe('"x"\n');
+    expect(await text(found!.batch.contents())).toBe('"x"\n');
     next.close();
   });
 
