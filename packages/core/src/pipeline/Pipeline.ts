@@ -10,6 +10,7 @@ import { DeliveryError } from '../errors/DeliveryError.js';
 import { EventTooLargeError } from '../errors/EventTooLargeError.js';
 import { ShutdownTimeoutError } from '../errors/ShutdownTimeoutError.js';
 import { EventIds } from '../ids/EventIds.js';
+import { keepProcessAlive } from '../lifecycle/keepProcessAlive.js';
 import type { DeliveryLedger } from '../ledger/DeliveryLedger.js';
 import type { Logger } from '../log/Logger.js';
 import { retryDelay } from '../retry/backoff.js';
@@ -52,7 +53,8 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
   /** Sealed batches not yet delivered, in seal order. */
   readonly #undelivered = new Set<Batch>();
   readonly #ready: Batch[] = [];
-  readonly #inflight = new Map<Batch, AbortController>();
+  /** Attempts under way: how to abort each, and when it has ended. */
+  readonly #inflight = new Map<Batch, { controller: AbortController; ended: Promise<void> }>();
   /** Batches given up on, by identifier, with why. */
   readonly #deadLetters = new Map<string, { batch: Batch; reason: DeadLetterReason }>();
   /** Bytes of records accepted and not yet delivered (open and sealed batches). */
@@ -156,7 +158,12 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
 
   /** Seals every open batch and resolves once everything accepted so far is delivered. */
   async flush(options: DrainOptions = {}): Promise<void> {
-    await this.#drain('flush', options);
+    const release = keepProcessAlive();
+    try {
+      await this.#drain('flush', options);
+    } finally {
+      release();
+    }
   }
 
   /**
@@ -165,14 +172,50 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
    * {@link ShutdownTimeoutError}; with the memory spool those events are lost.
    */
   close(options: DrainOptions = {}): Promise<void> {
-    this.#closing ??= this.#drain('close', options).finally(() => {
+    this.#closing ??= this.#close(options);
+    return this.#closing;
+  }
+
+  /**
+   * Drains, then stops every timer, aborts what is still uploading, waits for those attempts
+   * to end, and closes the parts once each: destinations, uploaders and serializers (their
+   * sockets and sweeps), the spool last. The process is held open until all that is done.
+   */
+  async #close(options: DrainOptions): Promise<void> {
+    const release = keepProcessAlive();
+    try {
+      let failure: unknown;
+      try {
+        await this.#drain('close', options);
+      } catch (error) {
+        failure = error;
+      }
       this.#stopped = true;
       this.#healthTimer?.cancel();
       for (const batch of this.#undelivered) batch.timer?.cancel();
-      for (const controller of this.#inflight.values()) controller.abort(new Error('sluice closed'));
-      this.#parts.spool.close();
-    });
-    return this.#closing;
+      const attempts = [...this.#inflight.values()];
+      for (const { controller } of attempts) controller.abort(new Error('sluice closed'));
+      await Promise.all(attempts.map(({ ended }) => ended));
+      await this.#closeParts();
+      if (failure !== undefined) throw failure;
+    } finally {
+      release();
+    }
+  }
+
+  async #closeParts(): Promise<void> {
+    const parts = new Set<{ close?(): void | Promise<void> }>();
+    for (const { destination } of this.#destinations.values()) {
+      parts.add(destination).add(destination.uploader).add(destination.serializer);
+    }
+    parts.add(this.#parts.spool);
+    for (const part of parts) {
+      try {
+        await part.close?.();
+      } catch (error) {
+        this.#parts.logger.warn('a part failed to close', { part: part.constructor.name, error: String(error) });
+      }
+    }
   }
 
   /** How many destinations delivered the event `id` (0 while pending or once forgotten). */
@@ -381,11 +424,11 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
     while (this.#inflight.size < this.#parts.options.maxConcurrentUploads && this.#ready.length > 0) {
       const batch = this.#ready.shift() as Batch;
       const controller = new AbortController();
-      this.#inflight.set(batch, controller);
-      void this.#attempt(batch, controller.signal).finally(() => {
+      const ended = this.#attempt(batch, controller.signal).finally(() => {
         this.#inflight.delete(batch);
         this.#pump();
       });
+      this.#inflight.set(batch, { controller, ended });
     }
   }
 
