@@ -12,11 +12,12 @@ export class Sluice {
   /** One function per installed destination, e.g. `sluice.send.s3({ bucket, prefix, payload })`. */
   readonly send: SendApi;
   readonly #pipeline: Pipeline;
-  readonly #detachExitHooks: () => void;
+  readonly #detachProcessHooks: () => void;
 
-  constructor(pipeline: Pipeline, detachExitHooks: () => void) {
+  /** @param detachProcessHooks removes the process hooks (exit report, drain, signals) once closed. */
+  constructor(pipeline: Pipeline, detachProcessHooks: () => void) {
     this.#pipeline = pipeline;
-    this.#detachExitHooks = detachExitHooks;
+    this.#detachProcessHooks = detachProcessHooks;
     const send: Record<string, (params: unknown) => Receipt> = {};
     for (const name of pipeline.destinationNames()) send[name] = pipeline.sender(name);
     this.send = Object.freeze(send) as SendApi;
@@ -33,12 +34,17 @@ export class Sluice {
   }
 
   /**
-   * Stops accepting events (send throws ClosedError), delivers everything, stops every timer.
-   * Safe to call more than once. Rejects with ShutdownTimeoutError if `timeoutMs` passes first.
+   * Stops accepting events (send throws ClosedError), delivers everything, stops every timer
+   * and closes every part. Safe to call more than once. While it is pending the process stays
+   * alive; once it has settled nothing of the sluice's does. Rejects with ShutdownTimeoutError
+   * if `timeoutMs` passes first; then, if the process exits with events undelivered, the
+   * sluice logs how many.
    */
   close(options?: DrainOptions): Promise<void> {
-    this.#detachExitHooks();
-    return this.#pipeline.close(options);
+    const closing = this.#pipeline.close(options);
+    // The exit report stays while anything is undelivered.
+    void closing.then(() => this.#detachProcessHooks(), () => {});
+    return closing;
   }
 
   /**

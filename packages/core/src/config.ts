@@ -25,6 +25,7 @@ export interface SluiceOptions {
   readonly shutdownTimeoutMs: number;
   readonly logLevel: LogLevel;
   readonly healthLogIntervalMs: number;
+  readonly forgetIdleRoutesAfterMs: number;
   readonly retry: RetryOptions;
 }
 
@@ -103,7 +104,14 @@ export const sluiceOptionsSchema = {
       minimum: 0,
       default: 60_000,
       description:
-        'How often health() is logged (level info, one structured line per route with pending events and bytes, oldest pending, last delivery, last error, retries, dead letters). 0 turns it off.',
+        'How often a health summary is logged: one line with the number of routes, pending events and bytes, the oldest pending event, dead letters, and the 10 routes with the largest backlog and the 10 failing (level info, warn while anything fails). 0 turns it off.',
+    },
+    forgetIdleRoutesAfterMs: {
+      type: 'integer',
+      minimum: 1_000,
+      default: 3_600_000,
+      description:
+        "How long health() keeps the counters of a route nothing was delivered to or failed for. Routes with pending events or dead letters are always listed. Keeps memory flat in a service that writes to ever new prefixes.",
     },
     retry: {
       type: 'object',

@@ -1,8 +1,10 @@
-import { Container, type ContainerModule } from 'inversify';
+import { Container, type ContainerModule, type ServiceIdentifier } from 'inversify';
 import { parseSluiceOptions, type SluiceOptionsInput } from './config.js';
 import { coreModule } from './di/coreModule.js';
 import { BATCHER, CLOCK, DESTINATION, LEDGER, LOGGER, SPOOL } from './di/tokens.js';
-import type { Logger } from './log/Logger.js';
+import { SluiceError } from './errors/SluiceError.js';
+import { closeOnSignals, drainOnBeforeExit, watchUndeliveredAtExit } from './lifecycle/processHooks.js';
+import { MemorySpool } from './spool/MemorySpool.js';
 import { Pipeline } from './pipeline/Pipeline.js';
 import { Sluice } from './Sluice.js';
 
@@ -19,93 +21,55 @@ export interface CreateSluiceOptions extends SluiceOptionsInput {
 }
 
 /**
- * Builds a sluice from DI modules. Throws ValidationError for bad options, and a TypeError
- * naming the missing token when no Batcher or no Destination is bound.
+ * Builds a sluice from DI modules. Throws ValidationError for bad options, and a SluiceError
+ * (`SLUICE_WIRING`) that says what to bind when the container cannot provide a part.
  */
 export function createSluice(options: CreateSluiceOptions = {}): Sluice {
   const { modules = [], container = new Container(), ...rest } = options;
   const parsed = parseSluiceOptions(rest);
-  container.load(...modules, coreModule(parsed));
+  wiring('loading the modules', () => container.load(...modules, coreModule(parsed)));
 
-  if (!container.isBound(BATCHER)) {
-    throw new TypeError(
-      'No Batcher is bound: add minuteBatcherModule() from @sluice/batcher-minute (or bind your own to BATCHER) in createSluice({ modules }).',
-    );
-  }
-  const destinations = container.isBound(DESTINATION) ? container.getAll(DESTINATION) : [];
+  const destinations = wiring('resolving the destinations', () => (container.isBound(DESTINATION) ? container.getAll(DESTINATION) : []));
   if (destinations.length === 0) {
-    throw new TypeError('No destination is bound: add one, e.g. s3Module() from @sluice/s3, to createSluice({ modules }).');
+    throw new SluiceError('SLUICE_WIRING', 'No destination is bound: add one, e.g. s3Module() from @sluice/s3, to createSluice({ modules }).');
   }
-  const logger = container.get(LOGGER);
+  const logger = resolve(container, LOGGER);
+  const spool = resolve(container, SPOOL);
   const pipeline = new Pipeline(
     {
-      clock: container.get(CLOCK),
-      batcher: container.get(BATCHER),
-      spool: container.get(SPOOL),
-      ledger: container.get(LEDGER),
+      clock: resolve(container, CLOCK),
+      batcher: container.isBound(BATCHER) ? resolve(container, BATCHER) : undefined,
+      spool,
+      ledger: resolve(container, LEDGER),
       logger,
       options: parsed,
     },
     destinations,
   );
   const detach = [
-    parsed.drainOnExit ? attachExitHooks(pipeline, logger) : () => {},
-    parsed.handleSignals ? attachSignalHandlers(pipeline, logger, parsed.shutdownTimeoutMs) : () => {},
+    watchUndeliveredAtExit(pipeline, logger, !(spool instanceof MemorySpool)),
+    parsed.drainOnExit ? drainOnBeforeExit(pipeline) : () => {},
+    parsed.handleSignals ? closeOnSignals(pipeline, logger, parsed.shutdownTimeoutMs) : () => {},
   ];
   return new Sluice(pipeline, () => detach.forEach((d) => d()));
 }
 
-/**
- * SIGTERM/SIGINT: close() within the deadline, then exit (1 if something stayed undelivered).
- * A second signal while closing exits at once; a durable spool keeps what was not delivered.
- */
-function attachSignalHandlers(pipeline: Pipeline, logger: Logger, timeoutMs: number): () => void {
-  let closing = false;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (closing) {
-      logger.warn('second signal while closing: exiting now', { signal });
-      process.exit(1);
-    }
-    closing = true;
-    logger.info('signal received: closing the sluice', { signal, timeoutMs });
-    pipeline.close({ timeoutMs }).then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error('closed with undelivered events', { signal, error: String(error) });
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-  return () => {
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
-  };
+function resolve<T>(container: Container, token: ServiceIdentifier<T>): T {
+  return wiring(`resolving ${String(token)}`, () => container.get(token));
 }
 
-/**
- * When the event loop empties with batches still open, seal them so their uploads keep the
- * process alive until stored; if the process exits anyway (a batch waiting out a retry
- * delay), say how many events die with it.
- */
-function attachExitHooks(pipeline: Pipeline, logger: Logger): () => void {
-  const beforeExit = (): void => {
-    if (!pipeline.closed) pipeline.sealAll();
-  };
-  const exit = (): void => {
-    const events = pipeline.pendingEvents();
-    if (events > 0) {
-      logger.error('process exiting with undelivered events: with the memory spool they are lost, with a durable spool the next start delivers them; await sluice.close() before exit', { events });
-    }
-  };
-  process.on('beforeExit', beforeExit);
-  process.on('exit', exit);
-  let attached = true;
-  return () => {
-    if (!attached) return;
-    attached = false;
-    process.off('beforeExit', beforeExit);
-    process.off('exit', exit);
-  };
+/** Runs a container operation, turning inversify's errors into a Sluice error that says what to do. */
+function wiring<T>(doing: string, operation: () => T): T {
+  try {
+    return operation();
+  } catch (error) {
+    if (error instanceof SluiceError) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    const advice = /ambiguous/i.test(message)
+      ? 'A token is bound twice: bind each part once, or bind it for one destination only with scopedToken(TOKEN, destinationName).'
+      : /no bindings? found|not bound|unbound/i.test(message)
+        ? 'A part has no binding: add the module that provides it (e.g. s3Module(), minuteBatcherModule()) or bind it yourself.'
+        : 'Check the bindings of your modules.';
+    throw new SluiceError('SLUICE_WIRING', `Sluice could not be assembled while ${doing}: ${message} ${advice}`, { cause: error });
+  }
 }

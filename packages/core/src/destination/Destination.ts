@@ -1,4 +1,5 @@
 import type { SchemaObject } from 'ajv';
+import type { Batcher } from '../batch/Batcher.js';
 import type { KeyFormatter } from '../key/KeyFormatter.js';
 import type { Serializer } from '../serialization/Serializer.js';
 import type { Uploader } from '../upload/Uploader.js';
@@ -12,8 +13,8 @@ export interface Route<Target = unknown> {
 
 /**
  * A place events are delivered to, composed of the plug points. The pipeline validates the
- * parameters, encodes payloads with `serializer`, batches per `route().id` with the sluice's
- * Batcher, names objects with `keyFormatter` and writes them with `uploader`.
+ * parameters, encodes payloads with `serializer`, batches per `route().id` with `batcher`
+ * (or the sluice's Batcher), names objects with `keyFormatter` and writes them with `uploader`.
  *
  * Bind instances to the DESTINATION token (one binding per destination); `name` becomes
  * `sluice.send[name]`.
@@ -31,6 +32,8 @@ export interface Destination<Params extends object = object, Target = unknown> {
   readonly serializer: Serializer;
   readonly keyFormatter: KeyFormatter<Target>;
   readonly uploader: Uploader<Target>;
+  /** This destination's batching rule. Default: the sluice's BATCHER binding. */
+  readonly batcher?: Batcher;
   /**
    * Releases what the destination itself holds. Called once by `sluice.close()`, before its
    * parts' own `close()` (uploader, serializer).

@@ -1,9 +1,14 @@
 import { injectable } from 'inversify';
 import type { Clock, Timer } from './Clock.js';
 
+/** The longest delay setTimeout takes; a longer one fires at once (with a warning). */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 /**
  * Wall-clock time. Timers are unref'd: a pending window never keeps the process alive on its
- * own (the sluice drains on `close()` or, by default, when the event loop empties).
+ * own (the sluice drains on `close()` or, by default, when the event loop empties). Delays
+ * past setTimeout's limit (about 24.8 days) are waited out in steps, and an infinite delay
+ * never fires.
  */
 @injectable()
 export class SystemClock implements Clock {
@@ -12,8 +17,15 @@ export class SystemClock implements Clock {
   }
 
   setTimer(delayMs: number, callback: () => void): Timer {
-    const handle = setTimeout(callback, Math.max(0, delayMs));
-    handle.unref();
+    if (delayMs === Number.POSITIVE_INFINITY) return { cancel: () => {} };
+    const due = Date.now() + Math.max(0, delayMs);
+    let handle: NodeJS.Timeout;
+    const arm = (): void => {
+      const remaining = due - Date.now();
+      handle = setTimeout(remaining > MAX_TIMEOUT_MS ? arm : callback, Math.min(Math.max(0, remaining), MAX_TIMEOUT_MS));
+      handle.unref();
+    };
+    arm();
     return { cancel: () => clearTimeout(handle) };
   }
 }

@@ -1,0 +1,138 @@
+import { batchIdentifier } from '../batch/batchIdentifier.js';
+import type { Route } from '../destination/Destination.js';
+import { SluiceError } from '../errors/SluiceError.js';
+import { SpoolError } from '../errors/SpoolError.js';
+import type { Logger } from '../log/Logger.js';
+import type { Spool } from '../spool/Spool.js';
+import type { Clock, Timer } from '../time/Clock.js';
+import { Batch } from './Batch.js';
+import type { RegisteredDestination } from './DestinationRegistry.js';
+
+export interface BatchAssemblerParts {
+  readonly clock: Clock;
+  readonly spool: Spool;
+  readonly logger: Logger;
+  readonly producerId: string;
+  /** Random per start of the sluice: see BatchIdentity.incarnation. */
+  readonly incarnation: string;
+  /** Takes a sealed batch that holds events into delivery. */
+  readonly onSealed: (batch: Batch) => void;
+}
+
+/**
+ * Keeps the open batch of every route: opens one when a route's window starts (or a cap
+ * splits it), seals it when its window ends, its batcher says it is full, or the sluice
+ * drains. Owns the window timers and the per-window sequence numbers of batch identities.
+ */
+export class BatchAssembler {
+  readonly #parts: BatchAssemblerParts;
+  /** Per destination name, the open batch of each route. */
+  readonly #open = new Map<string, Map<string, Batch>>();
+  readonly #timers = new Map<Batch, Timer>();
+  /** Per destination and route: the window of the last batch opened and the next sequence number in it. */
+  readonly #sequences = new Map<string, { windowStart: number; next: number }>();
+
+  constructor(parts: BatchAssemblerParts) {
+    this.#parts = parts;
+  }
+
+  /** The batch an event of `bytes` sent now to `route` goes to, opened if needed. */
+  batchFor(entry: RegisteredDestination, route: Route, bytes: number): Batch {
+    const now = this.#parts.clock.now();
+    const routes = this.#routesOf(entry.destination.name);
+    let batch = routes.get(route.id);
+    if (batch && (now >= batch.window.end || (batch.events > 0 && entry.batcher.wouldOverflow(batch, bytes)))) {
+      this.seal(batch);
+      batch = undefined;
+    }
+    if (!batch) routes.set(route.id, (batch = this.#openBatch(entry, route, now)));
+    return batch;
+  }
+
+  /** Open → sealed, handed to delivery; a batch that holds no event is dropped instead. */
+  seal(batch: Batch): void {
+    if (!batch.seal()) return;
+    this.#timers.get(batch)?.cancel();
+    this.#timers.delete(batch);
+    const routes = this.#open.get(batch.route.destination.name);
+    if (routes?.get(batch.route.routeId) === batch) routes.delete(batch.route.routeId);
+    if (batch.events > 0) {
+      this.#parts.onSealed(batch);
+      return;
+    }
+    // Only a failed first append leaves a batch empty: there is nothing to upload.
+    try {
+      batch.records.discard();
+    } catch (error) {
+      this.#parts.logger.warn('could not remove an empty spooled batch', { identifier: batch.identifier, error: String(error) });
+    }
+  }
+
+  sealAll(): void {
+    for (const routes of this.#open.values()) for (const batch of [...routes.values()]) this.seal(batch);
+  }
+
+  open(): Iterable<Batch> {
+    return [...this.#open.values()].flatMap((routes) => [...routes.values()]);
+  }
+
+  /** Stops the window timers (close): open batches stay open. */
+  stop(): void {
+    for (const timer of this.#timers.values()) timer.cancel();
+    this.#timers.clear();
+  }
+
+  #routesOf(name: string): Map<string, Batch> {
+    let routes = this.#open.get(name);
+    if (!routes) this.#open.set(name, (routes = new Map()));
+    return routes;
+  }
+
+  #openBatch(entry: RegisteredDestination, route: Route, now: number): Batch {
+    const { destination, batcher } = entry;
+    const window = batcher.windowOf(now);
+    const sequenceKey = `${destination.name}\u0000${route.id}`;
+    const last = this.#sequences.get(sequenceKey);
+    const sequence = last && last.windowStart === window.start ? last.next : 0;
+    const identity = {
+      routeId: route.id,
+      windowStart: window.start,
+      sequence,
+      producerId: this.#parts.producerId,
+      incarnation: this.#parts.incarnation,
+    };
+    const identifier = batchIdentifier(identity);
+    const meta = { destination: destination.name, routeId: route.id, target: route.target, identity, identifier, window, openedAt: now };
+    let records;
+    try {
+      records = this.#parts.spool.open(meta);
+    } catch (error) {
+      throw asSpoolError(error, 'could not start a batch');
+    }
+    this.#sequences.set(sequenceKey, { windowStart: window.start, next: sequence + 1 });
+    const batch = new Batch({ destination, routeId: route.id, target: route.target }, identity, identifier, window, now, records);
+    this.#timers.set(
+      batch,
+      this.#parts.clock.setTimer(window.end - now, () => {
+        this.#timers.delete(batch);
+        this.seal(batch);
+        // The window is over: its sequence counter is no longer needed, and keeping it would
+        // grow memory with every route ever seen.
+        if (this.#sequences.get(sequenceKey)?.windowStart === window.start) this.#sequences.delete(sequenceKey);
+      }),
+    );
+    return batch;
+  }
+}
+
+/** A spool that throws something other than a SluiceError still gets a code and advice. */
+export function asSpoolError(error: unknown, doing: string): SluiceError {
+  if (error instanceof SluiceError) return error;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return new SpoolError(
+    code === 'ENOSPC' || code === 'EDQUOT' ? 'SLUICE_SPOOL_FULL' : 'SLUICE_SPOOL_WRITE_FAILED',
+    `The spool ${doing} (${error instanceof Error ? error.message : String(error)}); the event was not accepted. Fix the spool's storage and send it again.`,
+    undefined,
+    { cause: error },
+  );
+}
