@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { recordingLogger, recordingSluice } from '../../test-support/recordingSluice.js';
+import { DeliveryError } from '../errors/DeliveryError.js';
+
+describe('route health over a long-running service', () => {
+  it('logs one summary line per interval, with totals and the largest backlogs, however many routes there are', async () => {
+    const { logger, lines } = recordingLogger();
+    const { clock, sluice, send } = recordingSluice({ logger, sluice: { healthLogIntervalMs: 60_000 } });
+    for (let route = 0; route < 500; route += 1) send(`route-${route}`, { route });
+    await clock.advance(63_000); // 16:16:01: the first minute is delivered, the first summary logged
+    for (let i = 0; i <= 30; i += 1) send('busy', i);
+    send('quiet', 1);
+    await clock.advance(57_000); // 16:16:58, second summary: this minute is still open
+    const summaries = lines.filter((line) => line.message === 'sluice health');
+    expect(summaries).toHaveLength(2);
+    expect(summaries[0]?.fields).toMatchObject({ routes: 500, pendingRoutes: 0, pendingEvents: 0, failingRoutes: 0 });
+    expect(summaries[1]?.fields).toMatchObject({ routes: 502, pendingRoutes: 2, pendingEvents: 32, failingRoutes: 0 });
+    const backlog = (summaries[1]?.fields?.largestBacklogs ?? []) as Array<{ route: string; pendingEvents: number }>;
+    expect(backlog.map((route) => [route.route, route.pendingEvents])).toEqual([
+      ['busy', 31],
+      ['quiet', 1],
+    ]);
+    await sluice.close();
+  });
+
+  it('warns, naming the failing routes, while deliveries fail', async () => {
+    const { logger, lines } = recordingLogger();
+    const { clock, sluice, destination, send } = recordingSluice({ logger, sluice: { healthLogIntervalMs: 60_000 } });
+    destination.failNext(100);
+    send('failing', 1);
+    await clock.advance(60_000);
+    const [summary] = lines.filter((line) => line.message === 'sluice health');
+    expect(summary?.level).toBe('warn');
+    expect(summary?.fields).toMatchObject({ failingRoutes: 1, failing: [{ route: 'failing', lastError: { code: 'InjectedFailure' } }] });
+    destination.clearFailures();
+    await sluice.close();
+  });
+
+  it('forgets routes idle for forgetIdleRoutesAfterMs, so a steady stream of new prefixes keeps health() flat', async () => {
+    const { clock, sluice, send } = recordingSluice({ sluice: { forgetIdleRoutesAfterMs: 600_000, healthLogIntervalMs: 0 } });
+    const sizes: number[] = [];
+    for (let minute = 0; minute < 30; minute += 1) {
+      for (let i = 0; i < 200; i += 1) send(`m${minute}-p${i}`, i);
+      await clock.advance(60_000);
+      sizes.push(sluice.health().length);
+    }
+    // Routes of the last 10 minutes (and up to 5 more before the next sweep), never all 6,000.
+    expect(Math.max(...sizes.slice(15))).toBeLessThanOrEqual(16 * 200);
+    expect(sizes.at(-1)).toBeGreaterThanOrEqual(10 * 200);
+    await sluice.close();
+  });
+
+  it('keeps a route with pending events or dead letters, however long it is idle', async () => {
+    const { clock, sluice, destination, send } = recordingSluice({ sluice: { forgetIdleRoutesAfterMs: 60_000, healthLogIntervalMs: 0 } });
+    destination.failNext(1_000, new DeliveryError('denied', { code: 'AccessDenied', retryable: false, location: 'recording://stuck' }));
+    send('stuck', 1);
+    await clock.advance(3 * 3_600_000);
+    expect(sluice.health()).toMatchObject([{ route: 'stuck', pendingEvents: 0, deadLetters: 1 }]);
+    await sluice.close({ timeoutMs: 1 }).catch(() => {});
+  });
+});
