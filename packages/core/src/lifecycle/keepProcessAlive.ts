@@ -4,7 +4,7 @@
  * must, or a process whose last other handle closed would exit mid-drain without a word.
  */
 export function keepProcessAlive(): () => void {
-  const handle = setInterval(() => {}, 1_000_000_000);
+  const handle = setInterval(() => {}, 2 ** 31 - 1);
   let held = true;
   return () => {
     if (!held) return;
