@@ -37,13 +37,13 @@ if (mode === 'top-level') {
     server.close();
     try {
       await sluice.close({ timeoutMs: 300 });
-      console.log('closed');
+      process.stdout.write('closed\n');
     } catch (error) {
-      console.log(`close failed: ${error.code}`);
+      process.stdout.write(`close failed: ${error.code}\n`);
     }
   });
-  server.on('listening', () => console.log('ready'));
+  server.on('listening', () => process.stdout.write('ready\n'));
 } else {
   await sluice.close();
-  console.log(`closed, ${destination.objects.length} object(s)`);
+  process.stdout.write(`closed, ${destination.objects.length} object(s)\n`);
 }
