@@ -1,7 +1,7 @@
 import { Container, type ContainerModule, type ServiceIdentifier } from 'inversify';
 import { parseSluiceOptions, type SluiceOptionsInput } from './config.js';
 import { coreModule } from './di/coreModule.js';
-import { BATCHER, CLOCK, DESTINATION, LEDGER, LOGGER, SPOOL } from './di/tokens.js';
+import { BATCHER, CLOCK, DESTINATION, EVENT_TIME, LEDGER, LOGGER, SPOOL } from './di/tokens.js';
 import { SluiceError } from './errors/SluiceError.js';
 import { closeOnSignals, drainOnBeforeExit, watchUndeliveredAtExit } from './lifecycle/processHooks.js';
 import { MemorySpool } from './spool/MemorySpool.js';
@@ -39,6 +39,7 @@ export function createSluice(options: CreateSluiceOptions = {}): Sluice {
     {
       clock: resolve(container, CLOCK),
       batcher: container.isBound(BATCHER) ? resolve(container, BATCHER) : undefined,
+      eventTime: container.isBound(EVENT_TIME) ? resolve(container, EVENT_TIME) : undefined,
       spool,
       ledger: resolve(container, LEDGER),
       logger,

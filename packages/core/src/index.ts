@@ -1,10 +1,14 @@
 export type { Batcher, BatchFill, BatchWindow } from './batch/Batcher.js';
 export type { BatchIdentity, BatchInfo } from './batch/BatchInfo.js';
 export { batchIdentifier } from './batch/batchIdentifier.js';
+export type { EventTime } from './batch/EventTime.js';
+export { PayloadFieldEventTime } from './batch/PayloadFieldEventTime.js';
 export { parseSluiceOptions, sluiceOptionsSchema, type RetryOptions, type SluiceOptions, type SluiceOptionsInput } from './config.js';
 export { createSluice, type CreateSluiceOptions } from './createSluice.js';
 export type { Destination, Route } from './destination/Destination.js';
+export { bindDestinationParts, type PartDefaults } from './di/bindDestinationParts.js';
 export { coreModule } from './di/coreModule.js';
+export { resolvedPartToken, scopedToken } from './di/scopedToken.js';
 export * from './di/tokens.js';
 export { BackpressureError } from './errors/BackpressureError.js';
 export { ClosedError } from './errors/ClosedError.js';

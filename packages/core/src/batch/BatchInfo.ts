@@ -9,7 +9,11 @@ export interface BatchIdentity {
   readonly routeId: string;
   /** The batcher window's start, ms since the epoch. */
   readonly windowStart: number;
-  /** 0 for the first batch of a route and window; a cap that splits the window counts up. */
+  /**
+   * 0 for the first batch of a route and window; a cap that splits the window counts up. A
+   * late batch (events of a window already sealed, see EventTime) has a negative sequence,
+   * unique within the process.
+   */
   readonly sequence: number;
   /** The id of the sluice that accepted the events (`producerId`, stable per replica if set). */
   readonly producerId: string;
@@ -25,7 +29,10 @@ export interface BatchInfo<Target = unknown> {
   readonly identity: BatchIdentity;
   /** SHA-256 of the identity, 64 lowercase hex characters. */
   readonly identifier: string;
-  /** When the batch's first event was accepted (ms since the epoch): the key's timestamp. */
+  /**
+   * The time of the batch's first event (ms since the epoch): when send() accepted it, or its
+   * event time with an EventTime extractor. The key's timestamp.
+   */
   readonly openedAt: number;
   readonly window: BatchWindow;
   /** The destination-specific target (for S3: bucket and prefix). */

@@ -1,5 +1,6 @@
 import type { SchemaObject } from 'ajv';
 import type { Batcher } from '../batch/Batcher.js';
+import type { EventTime } from '../batch/EventTime.js';
 import type { KeyFormatter } from '../key/KeyFormatter.js';
 import type { Serializer } from '../serialization/Serializer.js';
 import type { Uploader } from '../upload/Uploader.js';
@@ -34,6 +35,8 @@ export interface Destination<Params extends object = object, Target = unknown> {
   readonly uploader: Uploader<Target>;
   /** This destination's batching rule. Default: the sluice's BATCHER binding. */
   readonly batcher?: Batcher;
+  /** Which time this destination batches events by. Default: the sluice's EVENT_TIME binding, else the accept time. */
+  readonly eventTime?: EventTime;
   /**
    * Releases what the destination itself holds. Called once by `sluice.close()`, before its
    * parts' own `close()` (uploader, serializer).

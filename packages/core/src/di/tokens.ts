@@ -1,5 +1,6 @@
 import type { ServiceIdentifier } from 'inversify';
 import type { Batcher } from '../batch/Batcher.js';
+import type { EventTime } from '../batch/EventTime.js';
 import type { Destination } from '../destination/Destination.js';
 import type { KeyFormatter } from '../key/KeyFormatter.js';
 import type { DeliveryLedger } from '../ledger/DeliveryLedger.js';
@@ -14,6 +15,8 @@ import type { SluiceOptions } from '../config.js';
 // the tokens, so a binding made through one copy is found through the other.
 export const CLOCK = Symbol.for('@sluice/core:Clock') as ServiceIdentifier<Clock>;
 export const BATCHER = Symbol.for('@sluice/core:Batcher') as ServiceIdentifier<Batcher>;
+/** Optional: which time events are batched by (default: the time send() accepted them). */
+export const EVENT_TIME = Symbol.for('@sluice/core:EventTime') as ServiceIdentifier<EventTime>;
 export const SPOOL = Symbol.for('@sluice/core:Spool') as ServiceIdentifier<Spool>;
 export const LEDGER = Symbol.for('@sluice/core:DeliveryLedger') as ServiceIdentifier<DeliveryLedger>;
 export const LOGGER = Symbol.for('@sluice/core:Logger') as ServiceIdentifier<Logger>;

@@ -1,3 +1,4 @@
+import type { BatchWindow } from '../batch/Batcher.js';
 import { batchIdentifier } from '../batch/batchIdentifier.js';
 import type { Route } from '../destination/Destination.js';
 import { SluiceError } from '../errors/SluiceError.js';
@@ -31,22 +32,46 @@ export class BatchAssembler {
   readonly #timers = new Map<Batch, Timer>();
   /** Per destination and route: the window of the last batch opened and the next sequence number in it. */
   readonly #sequences = new Map<string, { windowStart: number; next: number }>();
+  /** The last sequence number given to a late batch: they count down from -1. */
+  #lateSequence = 0;
 
   constructor(parts: BatchAssemblerParts) {
     this.#parts = parts;
   }
 
-  /** The batch an event of `bytes` sent now to `route` goes to, opened if needed. */
-  batchFor(entry: RegisteredDestination, route: Route, bytes: number): Batch {
+  /**
+   * The batch an event of `bytes` sent now to `route` goes to, opened if needed. With an
+   * event-time extractor the event's own time picks the window; one in a window that has
+   * already ended goes to a late batch of that window (see EventTime).
+   */
+  batchFor(entry: RegisteredDestination, route: Route, bytes: number, payload: unknown): Batch {
     const now = this.#parts.clock.now();
+    const time = entry.eventTime ? Math.min(entry.eventTime.timeOf(payload, now), now) : now;
     const routes = this.#routesOf(entry.destination.name);
-    let batch = routes.get(route.id);
-    if (batch && (now >= batch.window.end || (batch.events > 0 && entry.batcher.wouldOverflow(batch, bytes)))) {
-      this.seal(batch);
-      batch = undefined;
+    const current = routes.get(route.id);
+    if (current && now >= current.window.end) this.seal(current);
+    else if (current && time >= current.window.start) return this.#fitting(current, entry, route, bytes, time, routes, route.id);
+    const window = entry.batcher.windowOf(time);
+    if (window.end > now) {
+      const batch = this.#openBatch(entry, route, time, window, false);
+      routes.set(route.id, batch);
+      return batch;
     }
-    if (!batch) routes.set(route.id, (batch = this.#openBatch(entry, route, now)));
+    const lateKey = slotOf(route.id, window.start);
+    const late = routes.get(lateKey);
+    if (late) return this.#fitting(late, entry, route, bytes, time, routes, lateKey);
+    const batch = this.#openBatch(entry, route, time, window, true);
+    routes.set(lateKey, batch);
     return batch;
+  }
+
+  /** `batch`, or the next batch of its window if the batcher says `bytes` more would overflow it. */
+  #fitting(batch: Batch, entry: RegisteredDestination, route: Route, bytes: number, time: number, routes: Map<string, Batch>, slot: string): Batch {
+    if (batch.events === 0 || !entry.batcher.wouldOverflow(batch, bytes)) return batch;
+    this.seal(batch);
+    const next = this.#openBatch(entry, route, time, batch.window, batch.identity.sequence < 0);
+    routes.set(slot, next);
+    return next;
   }
 
   /** Open → sealed, handed to delivery; a batch that holds no event is dropped instead. */
@@ -55,7 +80,8 @@ export class BatchAssembler {
     this.#timers.get(batch)?.cancel();
     this.#timers.delete(batch);
     const routes = this.#open.get(batch.route.destination.name);
-    if (routes?.get(batch.route.routeId) === batch) routes.delete(batch.route.routeId);
+    const slot = slotOf(batch.route.routeId, batch.identity.sequence < 0 ? batch.window.start : undefined);
+    if (routes?.get(slot) === batch) routes.delete(slot);
     if (batch.events > 0) {
       this.#parts.onSealed(batch);
       return;
@@ -88,12 +114,18 @@ export class BatchAssembler {
     return routes;
   }
 
-  #openBatch(entry: RegisteredDestination, route: Route, now: number): Batch {
+  /**
+   * Opens a batch of `window` whose first event has time `time`. A batch of the current window
+   * takes the window's next sequence number and is sealed at its end; a late one takes the
+   * next negative number (unique in this process: the window's own counter may be gone) and
+   * is sealed when the current window ends.
+   */
+  #openBatch(entry: RegisteredDestination, route: Route, time: number, window: BatchWindow, late: boolean): Batch {
     const { destination, batcher } = entry;
-    const window = batcher.windowOf(now);
+    const now = this.#parts.clock.now();
     const sequenceKey = `${destination.name}\u0000${route.id}`;
     const last = this.#sequences.get(sequenceKey);
-    const sequence = last && last.windowStart === window.start ? last.next : 0;
+    const sequence = late ? this.#lateSequence - 1 : last && last.windowStart === window.start ? last.next : 0;
     const identity = {
       routeId: route.id,
       windowStart: window.start,
@@ -102,27 +134,34 @@ export class BatchAssembler {
       incarnation: this.#parts.incarnation,
     };
     const identifier = batchIdentifier(identity);
-    const meta = { destination: destination.name, routeId: route.id, target: route.target, identity, identifier, window, openedAt: now };
+    const meta = { destination: destination.name, routeId: route.id, target: route.target, identity, identifier, window, openedAt: time };
     let records;
     try {
       records = this.#parts.spool.open(meta);
     } catch (error) {
       throw asSpoolError(error, 'could not start a batch');
     }
-    this.#sequences.set(sequenceKey, { windowStart: window.start, next: sequence + 1 });
-    const batch = new Batch({ destination, routeId: route.id, target: route.target }, identity, identifier, window, now, records);
+    if (late) this.#lateSequence = sequence;
+    else this.#sequences.set(sequenceKey, { windowStart: window.start, next: sequence + 1 });
+    const batch = new Batch({ destination, routeId: route.id, target: route.target }, identity, identifier, window, time, records);
+    const sealAt = late ? batcher.windowOf(now).end : window.end;
     this.#timers.set(
       batch,
-      this.#parts.clock.setTimer(window.end - now, () => {
+      this.#parts.clock.setTimer(sealAt - now, () => {
         this.#timers.delete(batch);
         this.seal(batch);
         // The window is over: its sequence counter is no longer needed, and keeping it would
         // grow memory with every route ever seen.
-        if (this.#sequences.get(sequenceKey)?.windowStart === window.start) this.#sequences.delete(sequenceKey);
+        if (!late && this.#sequences.get(sequenceKey)?.windowStart === window.start) this.#sequences.delete(sequenceKey);
       }),
     );
     return batch;
   }
+}
+
+/** Where an open batch is kept: under its route, or, for a late batch, its route and window. */
+function slotOf(routeId: string, lateWindowStart: number | undefined): string {
+  return lateWindowStart === undefined ? routeId : `${routeId}\u0000${lateWindowStart}`;
 }
 
 /** A spool that throws something other than a SluiceError still gets a code and advice. */

@@ -1,4 +1,5 @@
 import type { Batcher } from '../batch/Batcher.js';
+import type { EventTime } from '../batch/EventTime.js';
 import type { Destination, Route } from '../destination/Destination.js';
 import { SluiceError } from '../errors/SluiceError.js';
 import type { CommonSendParams } from '../send/SendApi.js';
@@ -9,6 +10,8 @@ import { RouteCache, routingFields } from './RouteCache.js';
 export interface RegisteredDestination {
   readonly destination: Destination;
   readonly batcher: Batcher;
+  /** Undefined: events are batched by the time send() accepted them. */
+  readonly eventTime: EventTime | undefined;
   readonly validate: Validator<object & CommonSendParams>;
   /** Routes of parameter sets validated before, by their routing fields. */
   readonly routes: RouteCache;
@@ -18,8 +21,8 @@ export interface RegisteredDestination {
 export class DestinationRegistry {
   readonly #byName = new Map<string, RegisteredDestination>();
 
-  /** @param defaultBatcher the sluice's BATCHER binding, for destinations without a batcher of their own. */
-  constructor(destinations: readonly Destination[], defaultBatcher: Batcher | undefined) {
+  /** @param defaults the sluice's BATCHER and EVENT_TIME bindings, for destinations without their own. */
+  constructor(destinations: readonly Destination[], defaults: { readonly batcher?: Batcher | undefined; readonly eventTime?: EventTime | undefined }) {
     for (const destination of destinations) {
       if (this.#byName.has(destination.name)) {
         throw new SluiceError(
@@ -27,14 +30,20 @@ export class DestinationRegistry {
           `Two destinations are named "${destination.name}": each DESTINATION binding needs its own name.`,
         );
       }
-      const batcher = destination.batcher ?? defaultBatcher;
+      const batcher = destination.batcher ?? defaults.batcher;
       if (!batcher) {
         throw new SluiceError(
           'SLUICE_WIRING',
           `The destination "${destination.name}" has no Batcher: add minuteBatcherModule() from @sluice/batcher-minute (or bind your own to BATCHER) in createSluice({ modules }), or give the destination a batcher of its own.`,
         );
       }
-      this.#byName.set(destination.name, { destination, batcher, validate: compileParams(destination), routes: new RouteCache() });
+      this.#byName.set(destination.name, {
+        destination,
+        batcher,
+        eventTime: destination.eventTime ?? defaults.eventTime,
+        validate: compileParams(destination),
+        routes: new RouteCache(),
+      });
     }
   }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Batcher } from '../batch/Batcher.js';
+import type { EventTime } from '../batch/EventTime.js';
 import type { SluiceOptions } from '../config.js';
 import type { Destination } from '../destination/Destination.js';
 import { ClosedError } from '../errors/ClosedError.js';
@@ -32,6 +33,8 @@ export interface PipelineParts {
   readonly clock: Clock;
   /** The sluice's default batching rule, for destinations without one of their own. */
   readonly batcher: Batcher | undefined;
+  /** The sluice's default event time, for destinations without one of their own (default: accept time). */
+  readonly eventTime?: EventTime | undefined;
   readonly spool: Spool;
   readonly ledger: DeliveryLedger;
   readonly logger: Logger;
@@ -65,7 +68,7 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
     super();
     const { clock, logger, options, spool, ledger } = parts;
     this.#parts = parts;
-    this.#registry = new DestinationRegistry(destinations, parts.batcher);
+    this.#registry = new DestinationRegistry(destinations, parts);
     // Random per start: no batch of another process, or of this one before a restart, shares an identity.
     const incarnation = randomBytes(16).toString('hex');
     this.#ids = new EventIds(options.producerId, incarnation);
@@ -129,7 +132,7 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
       if (exact > maxEventBytes) throw new EventTooLargeError(exact, maxEventBytes);
     }
     this.#gate.admit(record.length);
-    const batch = this.#assembler.batchFor(entry, route, record.length);
+    const batch = this.#assembler.batchFor(entry, route, record.length, payload);
     const id = givenId ?? this.#ids.next();
     let bytes: number;
     try {
