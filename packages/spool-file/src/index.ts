@@ -1,6 +1,7 @@
 export { fileSpoolOptionsSchema, parseFileSpoolOptions, type FileSpoolOptions } from './config.js';
 export { fileSpoolModule } from './di/fileSpoolModule.js';
 export { FILE_SPOOL_OPTIONS } from './di/tokens.js';
-export { listSpool, replayDeadLetters, type SpoolListing } from './cli/deadLetterFiles.js';
+export { listSpool, type SpoolListing } from './cli/listSpool.js';
+export { replayDeadLetters } from './cli/replayDeadLetters.js';
 export { FileSpool } from './spool/FileSpool.js';
 export { FileSpoolBatch } from './spool/FileSpoolBatch.js';
