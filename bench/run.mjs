@@ -19,9 +19,9 @@ const SEND_EVENTS = Math.min(N, 200_000);
 // waits at 32 MiB instead of the default 256 MiB.
 const LEAN_PENDING_BYTES = 32 * 1024 * 1024;
 
-function runNode(script, argv) {
+function runNode(script, argv, nodeFlags = []) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--no-deprecation', '--no-warnings', path.join(here, script), ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--no-deprecation', '--no-warnings', ...nodeFlags, path.join(here, script), ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -79,6 +79,13 @@ try {
   await scenario('sluice-s3-level6-lean', 'sluice', { events: N, level: 6, endpoint: server.endpoint, prefix: 'sluice-lean/', maxPendingBytes: LEAN_PENDING_BYTES }, client);
   await scenario('eventloop-100mb', 'eventloop', { endpoint: server.endpoint, megabytes: smoke ? 5 : 100 }, client);
   await scenario('memory-10min-100dest', 'memory', smoke ? { minutes: 2, destinations: 10, perSecond: 200 } : { minutes: 10, destinations: 100, perSecond: 2_000 });
+  // Scenarios with a script of their own: a long soak of new prefixes, and a 1 GB file-spooled batch.
+  results['soak-30min-new-prefixes'] = await runNode('soak.mjs', [JSON.stringify(smoke ? { minutes: 6, prefixes: 100 } : { minutes: 30, prefixes: 1_000 })], ['--expose-gc']);
+  results['file-spool-1gb-batch'] = await runNode('file-spool-large-batch.mjs', smoke ? ['--smoke'] : []);
+  for (const key of ['soak-30min-new-prefixes', 'file-spool-1gb-batch']) {
+    const { sent = results[key].lines, delivered } = results[key];
+    if (delivered !== sent) failures.push(`${key}: sent ${sent}, delivered ${delivered}`);
+  }
   await scenario('peer-minimal', 'minimal', { events: N, endpoint: server.endpoint }, client);
   await scenario('peer-s3-streamlogger', 'streamlogger', { events: N, endpoint: server.endpoint }, client);
   // It has no flush, and each log call costs more the more it buffers: logging stops after
@@ -102,6 +109,9 @@ const targets = [
   ['send() ≤ 1.3 × JSON.stringify (mean)', r.send.ratioMean, 1.3, '≤'],
   ['event-loop max delay ≤ 20 ms while a 100 MB batch flushes', r['eventloop-100mb'].loopMaxMs, 20, '≤'],
   ['RSS flat over 10 simulated minutes (peak of minutes 6–10 ÷ peak of minutes 2–5 ≤ 1.1)', r['memory-10min-100dest'].growthSecondHalfVsFirst, 1.1, '≤'],
+  ['RSS flat over 30 simulated minutes of 1,000 new prefixes each (second half ÷ first ≤ 1.1)', r['soak-30min-new-prefixes'].rssGrowthSecondHalfVsFirst, 1.1, '≤'],
+  ['routes in health() flat over the same soak (second half ÷ first ≤ 1.2)', r['soak-30min-new-prefixes'].routesGrowthSecondHalfVsFirst, 1.2, '≤'],
+  ['1 GB file-spooled batch uploads in < 150 MB above the process baseline', r['file-spool-1gb-batch'].peakAboveBaselineMB, 150, '≤'],
   [`throughput ≥ 1.5 × fastest peer (${fastestPeer.scenario}; Sluice lean: maxPendingBytes 32 MiB)`, lean.eventsPerSec / fastestPeer.eventsPerSec, 1.5, '≥'],
   ['peak RSS ≤ 1/10 of fastest peer (process peak; Sluice lean)', lean.peakRssMb / fastestPeer.peakRssMb, 0.1, '≤'],
   ['RSS a shipper adds ≤ 1/10 of fastest peer\'s (above the generated events; Sluice lean)', lean.rssAboveBaselineMb / fastestPeer.rssAboveBaselineMb, 0.1, '≤'],
@@ -139,6 +149,10 @@ const md = [
   `Event loop while a ${fmt(r['eventloop-100mb'].batchMb)} MB batch is serialized and uploaded: max ${fmt(r['eventloop-100mb'].loopMaxMs, 1)} ms, p99 ${fmt(r['eventloop-100mb'].loopP99Ms, 1)} ms (${fmt(r['eventloop-100mb'].flushSeconds, 2)} s).`,
   '',
   `Memory, ${r['memory-10min-100dest'].minutes} simulated minutes × ${r['memory-10min-100dest'].destinations} destinations at ${fmt(r['memory-10min-100dest'].perSecond)} events/s offered, maxPendingBytes ${fmt(r['memory-10min-100dest'].maxPendingBytes / 1048576)} MiB (the producer waited on backpressure ${fmt(r['memory-10min-100dest'].backpressureWaits)} times): peak RSS ${fmt(r['memory-10min-100dest'].peakRssMb)} MB; RSS by minute ${r['memory-10min-100dest'].rssByMinuteMb.map((v) => fmt(v)).join(', ')} MB; events accepted and not yet delivered, by minute: ${r['memory-10min-100dest'].pendingEventsByMinute.map((v) => fmt(v)).join(', ')}.`,
+  '',
+  `Soak, ${r['soak-30min-new-prefixes'].minutes} simulated minutes × ${fmt(r['soak-30min-new-prefixes'].prefixes)} new prefixes a minute (forgetIdleRoutesAfterMs ${fmt(r['soak-30min-new-prefixes'].forgetIdleRoutesAfterMs)}): RSS after GC by minute ${r['soak-30min-new-prefixes'].rssByMinuteMb.map((v) => fmt(v)).join(', ')} MB; routes in health() by minute ${r['soak-30min-new-prefixes'].routesByMinute.map((v) => fmt(v)).join(', ')}.`,
+  '',
+  `A ${fmt(r['file-spool-1gb-batch'].batchBytes / 1e6)} MB batch recovered from the file spool and uploaded in one object: peak RSS ${fmt(r['file-spool-1gb-batch'].peakRssMB)} MB, ${fmt(r['file-spool-1gb-batch'].peakAboveBaselineMB)} MB above the process baseline, ${fmt(r['file-spool-1gb-batch'].uploadSeconds, 1)} s; ${fmt(r['file-spool-1gb-batch'].delivered)} of ${fmt(r['file-spool-1gb-batch'].lines)} lines read back.`,
   '',
   '## Targets',
   '',
