@@ -2,7 +2,7 @@ import type { ContainerModuleLoadOptions, Newable, ServiceIdentifier } from 'inv
 import { resolvedPartToken, scopedToken } from './scopedToken.js';
 
 /** A part's default: a class the container builds (with its own @inject parameters). */
-export type PartDefaults = ReadonlyArray<readonly [token: ServiceIdentifier<unknown>, fallback: Newable<unknown>]>;
+export type PartDefaults = ReadonlyArray<readonly [token: ServiceIdentifier, fallback: Newable]>;
 
 /**
  * Binds, for destination `name`, each part token's resolved form

@@ -7,7 +7,7 @@ import type { ServiceIdentifier } from 'inversify';
  * its package ships. Works for SERIALIZER, KEY_FORMATTER, UPLOADER and BATCHER.
  */
 export function scopedToken<T>(token: ServiceIdentifier<T>, destination: string): ServiceIdentifier<T> {
-  return Symbol.for(`${describe(token)}@${destination}`) as ServiceIdentifier<T>;
+  return Symbol.for(`${describe(token)}@${destination}`);
 }
 
 /**
@@ -15,11 +15,11 @@ export function scopedToken<T>(token: ServiceIdentifier<T>, destination: string)
  * {@link bindDestinationParts}: never bound by users, so their own bindings never clash with it.
  */
 export function resolvedPartToken<T>(token: ServiceIdentifier<T>, destination: string): ServiceIdentifier<T> {
-  return Symbol.for(`${describe(token)}@${destination}:resolved`) as ServiceIdentifier<T>;
+  return Symbol.for(`${describe(token)}@${destination}:resolved`);
 }
 
-function describe(token: ServiceIdentifier<unknown>): string {
-  if (typeof token === 'symbol') return token.description ?? String(token);
+function describe(token: ServiceIdentifier): string {
+  if (typeof token === 'symbol') return token.description ?? token.toString();
   if (typeof token === 'function') return token.name;
-  return String(token);
+  return token;
 }

@@ -110,7 +110,7 @@ export class BatchAssembler {
 
   #routesOf(name: string): Map<string, Batch> {
     let routes = this.#open.get(name);
-    if (!routes) this.#open.set(name, (routes = new Map()));
+    if (!routes) this.#open.set(name, (routes = new Map<string, Batch>()));
     return routes;
   }
 

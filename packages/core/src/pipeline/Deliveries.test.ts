@@ -51,7 +51,8 @@ describe('delivery: retries, dead letters, recovery', () => {
     await clock.advanceTo('2024-05-25T16:15:00.000Z');
     await clock.advance(3_600_000 + 400_000);
     expect(letters).toHaveLength(1);
-    expect(sluice.deadLetters()).toMatchObject([{ events: 2, route: 'a', reason: { code: 'AccessDenied', message: expect.stringContaining('denied') } }]);
+    expect(sluice.deadLetters()).toMatchObject([{ events: 2, route: 'a', reason: { code: 'AccessDenied' } }]);
+    expect(sluice.deadLetters()[0]?.reason.message).toContain('denied');
     expect(sluice.health()[0]).toMatchObject({ deadLetters: 1, pendingEvents: 0 });
     expect(sluice.pendingBytes).toBe(0);
     await sluice.flush(); // a dead letter does not hold flush() up

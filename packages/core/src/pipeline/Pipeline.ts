@@ -169,13 +169,13 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
   async #close(options: DrainOptions): Promise<void> {
     const release = keepProcessAlive();
     try {
-      let failure: unknown;
-      await this.#drain('close', options).catch((error: unknown) => (failure = error));
+      let failure: Error | undefined;
+      await this.#drain('close', options).catch((error: unknown) => (failure = error instanceof Error ? error : new Error(String(error))));
       for (const timer of this.#timers) timer.cancel();
       this.#assembler.stop();
       await this.#deliveries.stop();
       await this.#closeParts();
-      if (failure !== undefined) throw failure;
+      if (failure) throw failure;
     } finally {
       release();
     }

@@ -70,7 +70,7 @@ export class RouteStats {
   #entry(batch: Batch, at: number): Entry {
     const name = batch.route.destination.name;
     let routes = this.#counters.get(name);
-    if (!routes) this.#counters.set(name, (routes = new Map()));
+    if (!routes) this.#counters.set(name, (routes = new Map<string, Entry>()));
     let entry = routes.get(batch.route.routeId);
     if (!entry) routes.set(batch.route.routeId, (entry = { ...emptyRouteCounters(), touchedAt: at }));
     entry.touchedAt = at;

@@ -34,7 +34,8 @@ export class RecordingDestination implements Destination<{ stream: string }, { r
     encode(payload) {
       let line: string | undefined;
       try {
-        line = JSON.stringify(payload);
+        // Typed as string, but undefined for undefined, a function or a symbol.
+        line = JSON.stringify(payload) as string | undefined;
       } catch (error) {
         throw new SerializationError(`payload cannot be serialized: ${(error as Error).message}`, { cause: error });
       }

@@ -2,20 +2,19 @@ import type { Clock, Timer } from './Clock.js';
 
 /** Calls `callback` every `intervalMs` of the clock's time until the returned timer is cancelled. */
 export function repeatEvery(clock: Clock, intervalMs: number, callback: () => void): Timer {
-  let current: Timer | undefined;
-  let cancelled = false;
+  const state: { current?: Timer; cancelled: boolean } = { cancelled: false };
   const schedule = (): void => {
-    current = clock.setTimer(intervalMs, () => {
-      if (cancelled) return;
+    state.current = clock.setTimer(intervalMs, () => {
       callback();
-      if (!cancelled) schedule();
+      // The callback may have cancelled the repetition.
+      if (!state.cancelled) schedule();
     });
   };
   schedule();
   return {
     cancel: () => {
-      cancelled = true;
-      current?.cancel();
+      state.cancelled = true;
+      state.current?.cancel();
     },
   };
 }

@@ -143,9 +143,8 @@ export class FileSpool implements Spool {
     const paths = this.#paths;
     const dataPath = paths.data(folder, identifier);
     const files = [paths.meta(folder, identifier), dataPath, ...(dying ? [paths.reason(identifier)] : [])];
-    const unusable = (problem: string) => {
+    const unusable = (problem: string): undefined => {
       quarantine({ folder: paths.quarantine, identifier, files, problem, at: this.clock.now(), logger: this.logger });
-      return undefined;
     };
     try {
       // A crash between the two renames of a dead-letter move or revive leaves the data in the
@@ -153,7 +152,10 @@ export class FileSpool implements Spool {
       const other = folder === paths.batches ? paths.dead : paths.batches;
       if (!fs.existsSync(dataPath) && fs.existsSync(paths.data(other, identifier))) fs.renameSync(paths.data(other, identifier), dataPath);
       const read = readBatchMeta(paths.meta(folder, identifier), identifier);
-      if ('problem' in read) return unusable(`The meta file ${paths.meta(folder, identifier)} cannot be used: ${read.problem}.`);
+      if ('problem' in read) {
+        unusable(`The meta file ${paths.meta(folder, identifier)} cannot be used: ${read.problem}.`);
+        return undefined;
+      }
       if (!fs.existsSync(dataPath)) writeFileAtomically(dataPath, '', false);
       const { events, bytes, size } = countRecords(dataPath);
       if (bytes < size) fs.truncateSync(dataPath, bytes);
@@ -165,7 +167,8 @@ export class FileSpool implements Spool {
       const deadLetter = dying ? this.#reasonOf(identifier) : undefined;
       return { meta: read.meta, batch, events, bytes, ...(deadLetter ? { deadLetter } : {}) };
     } catch (error) {
-      return unusable(`The batch ${dataPath} cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`);
+      unusable(`The batch ${dataPath} cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`);
+      return undefined;
     }
   }
 

@@ -21,7 +21,7 @@ describe.skipIf(!mounted)(`the file spool on a full disk${mounted ? '' : ' (skip
     remove();
   });
 
-  it('stores every accepted record whole, throws SLUICE_SPOOL_FULL for the one that does not fit, and recovers exactly the accepted ones', async () => {
+  it('stores every accepted record whole, throws SLUICE_SPOOL_FULL for the one that does not fit, and recovers exactly the accepted ones', () => {
     const directory = path.join(mountPoint, 'spool');
     const spool = new FileSpool(parseFileSpoolOptions({ directory, fsync: 'never' }), new ManualClock(0), new RecordingLogger());
     const identifier = 'f'.repeat(64);
