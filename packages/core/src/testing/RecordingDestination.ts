@@ -8,6 +8,9 @@ import type { KeyFormatter } from '../key/KeyFormatter.js';
 import type { Serializer } from '../serialization/Serializer.js';
 import type { UploadRequest, UploadResult, Uploader } from '../upload/Uploader.js';
 
+/** JSON.stringify as it behaves: undefined for undefined, a function or a symbol. */
+const stringify = JSON.stringify as (value: unknown) => string | undefined;
+
 /** One object a {@link RecordingDestination} received. */
 export interface RecordedObject {
   readonly key: string;
@@ -34,8 +37,7 @@ export class RecordingDestination implements Destination<{ stream: string }, { r
     encode(payload) {
       let line: string | undefined;
       try {
-        // Typed as string, but undefined for undefined, a function or a symbol.
-        line = JSON.stringify(payload) as string | undefined;
+        line = stringify(payload);
       } catch (error) {
         throw new SerializationError(`payload cannot be serialized: ${(error as Error).message}`, { cause: error });
       }
