@@ -4,7 +4,6 @@ import { coreModule } from './di/coreModule.js';
 import { BATCHER, CLOCK, DESTINATION, EVENT_TIME, LEDGER, LOGGER, SPOOL } from './di/tokens.js';
 import { SluiceError } from './errors/SluiceError.js';
 import { closeOnSignals, drainOnBeforeExit, watchUndeliveredAtExit } from './lifecycle/processHooks.js';
-import { MemorySpool } from './spool/MemorySpool.js';
 import { Pipeline } from './pipeline/Pipeline.js';
 import { Sluice } from './Sluice.js';
 
@@ -48,7 +47,7 @@ export function createSluice(options: CreateSluiceOptions = {}): Sluice {
     destinations,
   );
   const detach = [
-    watchUndeliveredAtExit(pipeline, logger, !(spool instanceof MemorySpool)),
+    watchUndeliveredAtExit(pipeline, logger, spool.durable === true),
     parsed.drainOnExit ? drainOnBeforeExit(pipeline) : () => {},
     parsed.handleSignals ? closeOnSignals(pipeline, logger, parsed.shutdownTimeoutMs) : () => {},
   ];

@@ -36,4 +36,5 @@ export type { DeadLetterReason, RecoveredBatch, Spool, SpoolBatch, SpooledBatchM
 export type { Clock, Timer } from './time/Clock.js';
 export { SystemClock } from './time/SystemClock.js';
 export type { UploadRequest, UploadResult, Uploader } from './upload/Uploader.js';
+export type { UploadStream, UploadStreamRequest } from './upload/UploadStream.js';
 export { ajv, compileValidator, type Validator } from './validation/ajv.js';

@@ -24,6 +24,13 @@ export interface Serializer {
    * bytes. The chunks may come from disk: read them as the consumer asks, never all at once.
    */
   serialize(body: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Readable;
+  /**
+   * Optional: turns a run of whole records into a piece of the object, such that the pieces
+   * of consecutive runs, concatenated in order, are a valid object (for gzip: each piece is a
+   * gzip member). Stateless, so an open batch holds no compressor between runs. With it, and
+   * an uploader that opens streams, a busy batch is compressed and uploaded while it is open.
+   */
+  frame?(records: Uint8Array): Promise<Uint8Array>;
   /** Releases what the serializer holds (threads, pools). Called once by `sluice.close()`. */
   close?(): void | Promise<void>;
 }

@@ -41,7 +41,7 @@ export class MemorySpool implements Spool {
 export class MemorySpoolBatch implements SpoolBatch {
   /** Full slabs, trimmed to what they hold. */
   #chunks: Uint8Array[] = [];
-  /** Bytes in #chunks. */
+  /** Bytes in the slabs filled so far, taken or not: sizes the next slab. */
   #full = 0;
   #slab: Buffer | undefined;
   #used = 0;
@@ -56,6 +56,16 @@ export class MemorySpoolBatch implements SpoolBatch {
     this.#writeText();
     // A view of the slab being filled: appends after this write past its end.
     return this.#slab && this.#used > 0 ? [...this.#chunks, this.#slab.subarray(0, this.#used)] : this.#chunks;
+  }
+
+  /** Hands over what was appended since the last take and lets go of it: the caller holds the only copy. */
+  take(): readonly Uint8Array[] {
+    const taken = this.contents();
+    this.#chunks = [];
+    this.#full += this.#used;
+    this.#slab = undefined;
+    this.#used = 0;
+    return taken;
   }
 
   discard(): void {
@@ -86,10 +96,8 @@ export class MemorySpoolBatch implements SpoolBatch {
   }
 
   #nextSlab(bytes: number): void {
-    if (this.#slab && this.#used > 0) {
-      this.#chunks.push(this.#slab.subarray(0, this.#used));
-      this.#full += this.#used;
-    }
+    if (this.#slab && this.#used > 0) this.#chunks.push(this.#slab.subarray(0, this.#used));
+    this.#full += this.#used;
     const size = this.#full < MEDIUM_SLAB_BYTES ? SMALL_SLAB_BYTES : this.#full < LARGE_SLAB_BYTES ? MEDIUM_SLAB_BYTES : LARGE_SLAB_BYTES;
     this.#slab = Buffer.allocUnsafe(Math.max(size, bytes));
     this.#used = 0;

@@ -46,6 +46,13 @@ export interface SpoolBatch {
    * large batch is never held in memory whole.
    */
   contents(): Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
+  /**
+   * Optional: the bytes appended since the last call (or since the batch opened), in order,
+   * for a batch streamed while open. A spool that only holds records in memory lets go of them
+   * (the caller then holds the only copy); a durable spool keeps them, and `contents()` still
+   * gives every record.
+   */
+  take?(): Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
   /** Forgets the batch once delivered. Safe to call twice. */
   discard(): void;
   /** Keeps the batch as a dead letter, with the reason, where a person can find and replay it. */
@@ -70,6 +77,11 @@ export interface RecoveredBatch {
  * them back at the next start through `recover()`.
  */
 export interface Spool {
+  /**
+   * True if the records outlive the process (a crash loses nothing whose send() returned) and
+   * records handed out by `SpoolBatch.take()` stay in the spool. Default: false.
+   */
+  readonly durable?: boolean;
   /** Starts holding the records of a batch. */
   open(meta: SpooledBatchMeta): SpoolBatch;
   /** Batches left by an earlier process, called once when the sluice starts. */

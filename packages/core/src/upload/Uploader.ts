@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { BatchInfo } from '../batch/BatchInfo.js';
+import type { UploadStream, UploadStreamRequest } from './UploadStream.js';
 
 export interface UploadRequest<Target = unknown> {
   readonly batch: BatchInfo<Target>;
@@ -34,6 +35,12 @@ export interface UploadResult {
  */
 export interface Uploader<Target = unknown> {
   upload(request: UploadRequest<Target>): Promise<UploadResult>;
+  /**
+   * Optional: starts an object whose bytes come while its batch is open (a busy minute is
+   * compressed and uploaded as it fills, see UploadStream). Without it, batches are uploaded
+   * whole once sealed.
+   */
+  openStream?(request: UploadStreamRequest<Target>): UploadStream;
   /**
    * Releases connections, clients and background work (sweeps) so nothing keeps the process
    * alive. Called once by `sluice.close()`, after the last upload attempt has ended.

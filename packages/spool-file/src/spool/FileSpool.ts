@@ -43,6 +43,8 @@ const DATA = '.ndjson';
  */
 @injectable()
 export class FileSpool implements Spool {
+  /** Records outlive the process, and those taken for streaming stay in the files. */
+  readonly durable = true;
   readonly #paths: SpoolPaths;
   readonly #open = new Set<FileSpoolBatch>();
   readonly #lock: DirectoryLock;

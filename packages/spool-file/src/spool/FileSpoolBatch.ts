@@ -37,6 +37,8 @@ export class FileSpoolBatch implements SpoolBatch {
   #folder: string;
   /** Bytes of whole records: what is delivered, and where the next record is written. */
   #size: number;
+  /** Bytes handed out by take() so far. */
+  #taken = 0;
   #dirty = false;
   #readers = 0;
   #closeWhenRead: number | undefined;
@@ -105,20 +107,31 @@ export class FileSpoolBatch implements SpoolBatch {
 
   /** The records, read through the batch's file descriptor in chunks of 4 MiB: bounded memory for any size. */
   contents(): AsyncIterable<Uint8Array> {
-    return { [Symbol.asyncIterator]: () => this.#read() };
+    const size = this.#size;
+    return { [Symbol.asyncIterator]: () => this.#read(0, size) };
   }
 
-  async *#read(): AsyncGenerator<Uint8Array> {
+  /**
+   * The records appended since the last take, for a batch streamed while open. They stay in
+   * the file: a crash still leaves the whole batch for recovery, and contents() gives it all.
+   */
+  take(): AsyncIterable<Uint8Array> {
+    const from = this.#taken;
+    this.#taken = this.#size;
+    const to = this.#size;
+    return { [Symbol.asyncIterator]: () => this.#read(from, to) };
+  }
+
+  async *#read(from: number, size: number): AsyncGenerator<Uint8Array> {
     let fd: number;
     try {
       fd = this.#descriptor();
     } catch (error) {
       throw spoolFailure(error, 'read the batch file', this.#dataPath, 'The batch cannot be delivered now; it is retried.');
     }
-    const size = this.#size;
     this.#readers += 1;
     try {
-      for (let position = 0; position < size; ) {
+      for (let position = from; position < size; ) {
         const chunk = Buffer.allocUnsafe(Math.min(READ_CHUNK, size - position));
         let bytesRead: number;
         try {
