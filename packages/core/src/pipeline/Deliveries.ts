@@ -6,6 +6,7 @@ import { retryDelay } from '../retry/backoff.js';
 import type { Clock } from '../time/Clock.js';
 import type { UploadResult } from '../upload/Uploader.js';
 import type { Batch } from './Batch.js';
+import type { BatchStreamer } from './BatchStreamer.js';
 import type { DeadLetters } from './DeadLetters.js';
 import { deliverBatch } from './deliverBatch.js';
 import { DeliveryQueue } from './DeliveryQueue.js';
@@ -21,6 +22,8 @@ export interface DeliveriesParts {
   readonly gate: PendingBytesGate;
   readonly stats: RouteStats;
   readonly deadLetters: DeadLetters;
+  /** Finishes the batches streamed while open. */
+  readonly streamer: BatchStreamer;
   readonly onDelivered: (event: DeliveredEvent) => void;
   readonly onDeliveryError: (event: DeliveryErrorEvent) => void;
   /** Randomness of the retry jitter; injectable so tests are deterministic. */
@@ -49,7 +52,7 @@ export class Deliveries {
    * pending bytes; a recovered or replayed one (`counted: false`) is added now.
    */
   track(batch: Batch, counted: boolean): void {
-    if (!counted) this.#parts.gate.add(batch.bytes);
+    if (!counted) this.#parts.gate.add(batch.bytes, batch);
     this.#undelivered.add(batch);
     this.#queue.enqueue(batch);
   }
@@ -77,7 +80,8 @@ export class Deliveries {
 
   async #attempt(batch: Batch, signal: AbortSignal): Promise<void> {
     try {
-      this.#delivered(batch, await deliverBatch(batch, signal));
+      const streamed = await this.#parts.streamer.finish(batch, signal);
+      this.#delivered(batch, streamed ?? (await deliverBatch(batch, signal)));
     } catch (error) {
       this.#failed(batch, error);
     }
@@ -87,7 +91,7 @@ export class Deliveries {
     const { clock, gate, ledger, logger, stats } = this.#parts;
     const now = clock.now();
     this.#undelivered.delete(batch);
-    gate.release(batch.bytes);
+    gate.release(batch);
     try {
       batch.records.discard();
     } catch (error) {
@@ -96,14 +100,15 @@ export class Deliveries {
       logger.warn('batch stored, but its spool files could not be removed', { identifier: batch.identifier, error: String(error) });
     }
     batch.markDelivered(result.location, now);
-    ledger.recordDelivered(batch.givenIds, batch.sequenceRuns);
+    const ids = batch.deliveredIds();
+    ledger.recordDelivered(ids.given, ids.sequenceRuns);
     stats.delivered(batch, now);
     const event: DeliveredEvent = {
       destination: batch.route.destination.name,
       route: batch.route.routeId,
       key: batch.key as string,
       location: result.location,
-      events: batch.events,
+      events: batch.events - batch.lostEvents,
       bytes: result.bytes,
       parts: result.parts,
       alreadyExisted: result.alreadyExisted,
@@ -137,7 +142,7 @@ export class Deliveries {
     this.#parts.onDeliveryError(event);
     if (now - (batch.firstFailureAt ?? now) >= options.deadLetterAfterMs) {
       this.#undelivered.delete(batch);
-      this.#parts.gate.release(batch.bytes);
+      this.#parts.gate.release(batch);
       this.#parts.deadLetters.bury(batch, { at: now, code, message, attempts: failures, firstFailureAt: batch.firstFailureAt ?? now });
       return;
     }

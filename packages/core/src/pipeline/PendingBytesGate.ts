@@ -1,4 +1,5 @@
 import { BackpressureError } from '../errors/BackpressureError.js';
+import type { Batch } from './Batch.js';
 
 /**
  * Counts the bytes accepted and not yet delivered (open and sealed batches) against
@@ -29,12 +30,16 @@ export class PendingBytesGate {
     }
   }
 
-  add(bytes: number): void {
+  /** Counts `bytes` more of `batch`. */
+  add(bytes: number, batch: Batch): void {
     this.#bytes += bytes;
+    batch.countPending(bytes);
   }
 
-  release(bytes: number): void {
+  /** Stops counting `bytes` of `batch` (default: all it still counts: delivered or buried). */
+  release(batch: Batch, bytes: number = batch.pendingBytes): void {
     this.#bytes -= bytes;
+    batch.countPending(-bytes);
     if ((this.#waiters.length > 0 || this.#refused) && this.#belowLowWater()) {
       const waiters = this.#waiters;
       this.#waiters = [];

@@ -17,6 +17,7 @@ import type { Spool } from '../spool/Spool.js';
 import type { Clock, Timer } from '../time/Clock.js';
 import { repeatEvery } from '../time/repeatEvery.js';
 import { asSpoolError, BatchAssembler } from './BatchAssembler.js';
+import { BatchStreamer, STREAM_RUN_BYTES } from './BatchStreamer.js';
 import type { Batch } from './Batch.js';
 import { DeadLetters } from './DeadLetters.js';
 import { Deliveries } from './Deliveries.js';
@@ -61,6 +62,7 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
   readonly #deadLetters: DeadLetters;
   readonly #deliveries: Deliveries;
   readonly #assembler: BatchAssembler;
+  readonly #streamer: BatchStreamer;
   readonly #timers: Timer[] = [];
   #closing: Promise<void> | undefined;
 
@@ -74,7 +76,9 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
     this.#ids = new EventIds(options.producerId, incarnation);
     this.#gate = new PendingBytesGate(options.maxPendingBytes, () => this.emit('ready'));
     this.#deadLetters = new DeadLetters(logger, (letter) => this.emit('deadLetter', letter));
+    this.#streamer = new BatchStreamer({ gate: this.#gate, logger, durableSpool: spool.durable === true });
     this.#deliveries = new Deliveries({
+      streamer: this.#streamer,
       clock,
       ledger,
       logger,
@@ -140,7 +144,8 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
     } catch (error) {
       throw asSpoolError(error, 'could not store the event');
     }
-    this.#gate.add(bytes);
+    this.#gate.add(bytes, batch);
+    if (batch.untakenBytes >= STREAM_RUN_BYTES) this.#streamer.nudge(batch);
     return new PendingReceipt(id, batch, this.#ids);
   }
 
@@ -174,6 +179,7 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
       for (const timer of this.#timers) timer.cancel();
       this.#assembler.stop();
       await this.#deliveries.stop();
+      await this.#streamer.stop();
       await this.#closeParts();
       if (failure) throw failure;
     } finally {

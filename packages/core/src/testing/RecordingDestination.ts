@@ -7,6 +7,7 @@ import { SerializationError } from '../errors/SerializationError.js';
 import type { KeyFormatter } from '../key/KeyFormatter.js';
 import type { Serializer } from '../serialization/Serializer.js';
 import type { UploadRequest, UploadResult, Uploader } from '../upload/Uploader.js';
+import type { UploadStream, UploadStreamRequest } from '../upload/UploadStream.js';
 
 /** JSON.stringify as it behaves: undefined for undefined, a function or a symbol. */
 const stringify = JSON.stringify as (value: unknown) => string | undefined;
@@ -53,8 +54,23 @@ export class RecordingDestination implements Destination<{ stream: string }, { r
   readonly uploader: Uploader<{ readonly stream: string }>;
   #failures: unknown[] = [];
 
-  constructor(readonly name = 'recording') {
+  /** Pieces written to streams of batches still open or not yet stored, by key. */
+  readonly streaming = new Map<string, Uint8Array[]>();
+
+  /**
+   * @param options.streaming the parts can stream busy batches while open: the serializer
+   * frames runs as they are (NDJSON concatenates), the uploader keeps the pieces of each
+   * stream and stores the object at its end. A failure queued by failNext() fails a write.
+   */
+  constructor(
+    readonly name = 'recording',
+    options: { readonly streaming?: boolean } = {},
+  ) {
     this.uploader = { upload: (request) => this.#upload(request) };
+    if (options.streaming) {
+      this.serializer.frame = (records) => Promise.resolve(records);
+      this.uploader.openStream = (request) => this.#openStream(request);
+    }
   }
 
   route(params: { stream: string }): Route<{ readonly stream: string }> {
@@ -79,6 +95,31 @@ export class RecordingDestination implements Destination<{ stream: string }, { r
     const chunks: Buffer[] = [];
     for await (const chunk of request.body) chunks.push(Buffer.from(chunk as Uint8Array));
     if (this.#failures.length > 0) throw this.#failures.shift();
+    return this.#store(request, chunks);
+  }
+
+  #openStream(request: UploadStreamRequest<{ readonly stream: string }>): UploadStream {
+    const pieces: Uint8Array[] = [];
+    this.streaming.set(request.key, pieces);
+    return {
+      write: (piece) => {
+        if (this.#failures.length > 0) return Promise.reject(this.#failures.shift() as Error);
+        pieces.push(piece);
+        request.onStored(piece.length);
+        return Promise.resolve();
+      },
+      end: () => {
+        this.streaming.delete(request.key);
+        return Promise.resolve(this.#store(request, pieces));
+      },
+      abort: () => {
+        this.streaming.delete(request.key);
+        return Promise.resolve();
+      },
+    };
+  }
+
+  #store(request: { readonly key: string; readonly batch: BatchInfo<{ readonly stream: string }> }, chunks: readonly Uint8Array[]): UploadResult {
     const body = Buffer.concat(chunks).toString('utf8');
     const payloads = body
       .split('\n')
