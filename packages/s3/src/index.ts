@@ -18,6 +18,7 @@ export { TimePathKeyFormatter } from './key/TimePathKeyFormatter.js';
 export { bucketPolicy, REQUIRED_S3_ACTIONS, type BucketPolicyOptions } from './policy/bucketPolicy.js';
 export { NdjsonGzipSerializer } from './serialization/NdjsonGzipSerializer.js';
 export { DefaultS3ClientProvider } from './upload/DefaultS3ClientProvider.js';
+export { InFlightUploads, type InFlightUploadsView } from './upload/InFlightUploads.js';
 export { MultipartUploader } from './upload/MultipartUploader.js';
 export { OrphanSweeper } from './upload/OrphanSweeper.js';
 export type { S3ClientProvider } from './upload/S3ClientProvider.js';
