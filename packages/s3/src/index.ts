@@ -7,7 +7,15 @@ declare module '@sluice/core' {
   }
 }
 
-export { parseS3Options, s3OptionsSchema, type S3Credentials, type S3Options, type S3OptionsInput } from './config.js';
+export {
+  parseS3Options,
+  s3OptionsSchema,
+  type S3Credentials,
+  type S3CredentialsProvider,
+  type S3Options,
+  type S3OptionsInput,
+  type S3StaticCredentials,
+} from './config.js';
 export { S3Destination, type S3SendParams } from './destination/S3Destination.js';
 export { s3ParamsSchema } from './destination/s3ParamsSchema.js';
 export type { S3Target } from './destination/S3Target.js';

@@ -80,8 +80,8 @@ export class DefaultS3ClientProvider implements S3ClientProvider {
       region,
       ...(endpoint ? { endpoint } : {}),
       forcePathStyle,
-      // A copy: the SDK annotates the credentials object it is given.
-      ...(credentials ? { credentials: { ...credentials } } : {}),
+      // A copy of an object: the SDK annotates the credentials object it is given.
+      ...(credentials ? { credentials: typeof credentials === 'function' ? credentials : { ...credentials } } : {}),
       maxAttempts,
       requestChecksumCalculation: checksumMode,
       responseChecksumValidation: 'WHEN_REQUIRED',
