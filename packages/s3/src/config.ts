@@ -172,13 +172,14 @@ export const s3OptionsSchema = {
       minimum: 0,
       default: 3_600_000,
       description:
-        'A multipart upload under a prefix Sluice writes to, older than this and not in flight here, is an orphan (left by a crash or a lost abort) and is aborted (ListBucketMultipartUploads + AbortMultipartUpload, both in the minimal policy).',
+        "A multipart upload of a Sluice-shaped key (PREFIX/YYYY/MM/DD/HH/…-<64 hex>.EXT) under a prefix this process writes to, older than this and not in flight here, is an orphan (left by a crash or a lost abort) and is aborted (ListBucketMultipartUploads + AbortMultipartUpload, both in the minimal policy). Other applications' uploads are never touched. A retried or recovered batch's own earlier upload is aborted at once, whatever its age.",
     },
     orphanSweepIntervalMs: {
       type: 'integer',
       minimum: 1_000,
       default: 3_600_000,
-      description: 'How often each bucket and prefix written to is swept for orphaned multipart uploads (first sweep: at its first upload).',
+      description:
+        'How often each bucket written to is swept for orphaned multipart uploads: one listing per bucket per interval (first: at its first upload), filtered by the longest prefix common to the prefixes written. A prefix unwritten for this interval plus orphanUploadAgeMs is forgotten (at most 10,000 are remembered per bucket).',
     },
     connectionTimeoutMs: {
       type: 'integer',
