@@ -1,11 +1,23 @@
 import { compileValidator } from '@sluice/core';
 
-/** Static credentials; leave unset to use the AWS SDK's default provider chain. Never logged. */
-export interface S3Credentials {
+/**
+ * Credentials as the AWS SDK takes them (its AwsCredentialIdentity): other fields the SDK
+ * adds, such as `$source`, are allowed. Never printed or logged.
+ */
+export interface S3StaticCredentials {
   readonly accessKeyId: string;
   readonly secretAccessKey: string;
   readonly sessionToken?: string;
+  readonly expiration?: Date;
+  readonly credentialScope?: string;
+  readonly accountId?: string;
 }
+
+/** A credential provider as the AWS SDK takes it, e.g. `fromIni()` or `fromTemporaryCredentials()`. */
+export type S3CredentialsProvider = () => Promise<S3StaticCredentials>;
+
+/** Static credentials or a provider; leave unset to use the AWS SDK's default provider chain. */
+export type S3Credentials = S3StaticCredentials | S3CredentialsProvider;
 
 /** Options of `s3Module()`. Every key has a default; see docs/config-reference.md. */
 export interface S3Options {
@@ -32,6 +44,9 @@ export interface S3Options {
 
 export type S3OptionsInput = Partial<S3Options>;
 
+/** A secret never printed: see `x-secret` in core's validation. */
+const secretString = (description: string) => ({ type: 'string', minLength: 1, 'x-secret': true, description }) as const;
+
 const MIB = 1024 * 1024;
 
 export const s3OptionsSchema = {
@@ -46,9 +61,10 @@ export const s3OptionsSchema = {
     },
     endpoint: {
       type: 'string',
-      pattern: '^https?://',
+      // No user name or password before the host (no '@' at all): credentials belong in `credentials`.
+      pattern: '^https?://[^@\\s]+$',
       description: 'URL of an S3-compatible service (MinIO, Ceph, a local test server). Default: AWS.',
-      'x-fix': 'Give a full URL such as http://127.0.0.1:9000.',
+      'x-fix': 'Give a full URL such as http://127.0.0.1:9000, without a user name or password (give those in credentials).',
     },
     forcePathStyle: {
       type: 'boolean',
@@ -57,13 +73,20 @@ export const s3OptionsSchema = {
     },
     credentials: {
       type: 'object',
+      'x-secret': true,
       additionalProperties: false,
+      // Annotations the AWS SDK adds to a credentials object it was given, such as $source.
+      patternProperties: { '^\\$': {} },
       required: ['accessKeyId', 'secretAccessKey'],
-      description: "Static credentials. Default: the AWS SDK's provider chain (environment, profile, SSO, instance role).",
+      description:
+        "Credentials as the AWS SDK takes them: an object { accessKeyId, secretAccessKey, sessionToken? } (the same object may be shared with the application's own S3Client), or a provider function such as fromIni(). Never printed. Default: the AWS SDK's provider chain (environment, profile, SSO, instance role).",
       properties: {
-        accessKeyId: { type: 'string', minLength: 1, description: 'Access key id.' },
-        secretAccessKey: { type: 'string', minLength: 1, description: 'Secret access key.' },
-        sessionToken: { type: 'string', minLength: 1, description: 'Session token of temporary credentials.' },
+        accessKeyId: secretString('Access key id.'),
+        secretAccessKey: secretString('Secret access key.'),
+        sessionToken: secretString('Session token of temporary credentials.'),
+        expiration: { type: 'object', description: 'When temporary credentials expire (a Date).' },
+        credentialScope: { type: 'string', description: 'Scope of the credentials, as the AWS SDK reports it.' },
+        accountId: { type: 'string', description: 'AWS account id the credentials belong to.' },
       },
     },
     partSizeBytes: {
@@ -149,13 +172,14 @@ export const s3OptionsSchema = {
       minimum: 0,
       default: 3_600_000,
       description:
-        'A multipart upload under a prefix Sluice writes to, older than this and not in flight here, is an orphan (left by a crash or a lost abort) and is aborted (ListBucketMultipartUploads + AbortMultipartUpload, both in the minimal policy).',
+        "A multipart upload of a Sluice-shaped key (PREFIX/YYYY/MM/DD/HH/…-<64 hex>.EXT) under a prefix this process writes to, older than this and not in flight here, is an orphan (left by a crash or a lost abort) and is aborted (ListBucketMultipartUploads + AbortMultipartUpload, both in the minimal policy). Other applications' uploads are never touched. A retried or recovered batch's own earlier upload is aborted at once, whatever its age.",
     },
     orphanSweepIntervalMs: {
       type: 'integer',
       minimum: 1_000,
       default: 3_600_000,
-      description: 'How often each bucket and prefix written to is swept for orphaned multipart uploads (first sweep: at its first upload).',
+      description:
+        'How often each bucket written to is swept for orphaned multipart uploads: one listing per bucket per interval (first: at its first upload), filtered by the longest prefix common to the prefixes written. A prefix unwritten for this interval plus orphanUploadAgeMs is forgotten (at most 10,000 are remembered per bucket).',
     },
     connectionTimeoutMs: {
       type: 'integer',
@@ -168,6 +192,15 @@ export const s3OptionsSchema = {
 
 const validate = compileValidator<S3Options>('s3Module() options', s3OptionsSchema);
 
+/**
+ * Validates `s3Module()` options and fills in defaults; throws ValidationError naming each
+ * bad field, never printing a credential. A credential provider function is kept as given;
+ * a credentials object is copied, so the caller's object (perhaps shared with its own
+ * S3Client) is never changed.
+ */
 export function parseS3Options(input: S3OptionsInput = {}): S3Options {
-  return validate(structuredClone(input));
+  // Every other option is a primitive: a shallow copy keeps defaults out of the caller's object.
+  const { credentials, ...rest } = input;
+  if (typeof credentials === 'function') return { ...validate(rest), credentials };
+  return validate(credentials === undefined ? rest : { ...rest, credentials: { ...credentials } });
 }

@@ -7,7 +7,15 @@ declare module '@sluice/core' {
   }
 }
 
-export { parseS3Options, s3OptionsSchema, type S3Credentials, type S3Options, type S3OptionsInput } from './config.js';
+export {
+  parseS3Options,
+  s3OptionsSchema,
+  type S3Credentials,
+  type S3CredentialsProvider,
+  type S3Options,
+  type S3OptionsInput,
+  type S3StaticCredentials,
+} from './config.js';
 export { S3Destination, type S3SendParams } from './destination/S3Destination.js';
 export { s3ParamsSchema } from './destination/s3ParamsSchema.js';
 export type { S3Target } from './destination/S3Target.js';
@@ -18,6 +26,7 @@ export { TimePathKeyFormatter } from './key/TimePathKeyFormatter.js';
 export { bucketPolicy, REQUIRED_S3_ACTIONS, type BucketPolicyOptions } from './policy/bucketPolicy.js';
 export { NdjsonGzipSerializer } from './serialization/NdjsonGzipSerializer.js';
 export { DefaultS3ClientProvider } from './upload/DefaultS3ClientProvider.js';
+export { InFlightUploads, type InFlightUploadsView } from './upload/InFlightUploads.js';
 export { MultipartUploader } from './upload/MultipartUploader.js';
 export { OrphanSweeper } from './upload/OrphanSweeper.js';
 export type { S3ClientProvider } from './upload/S3ClientProvider.js';

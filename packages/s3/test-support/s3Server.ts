@@ -1,5 +1,5 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { addMultipartExtensions, uploadsDirectory } from './s3rverExtensions.mjs';
+import { addMultipartExtensions, uploadsDirectory, type ConditionalWriteModes } from './s3rverExtensions.mjs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ListObjectsCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -23,9 +23,11 @@ export interface TestS3Server {
 
 /**
  * Starts s3rver on 127.0.0.1 (a free port) with its files in a temporary folder, and creates
- * `buckets`, with the multipart operations s3rver lacks added (s3rverExtensions.mjs).
+ * `buckets`, with the multipart operations s3rver lacks added (s3rverExtensions.mjs). By
+ * default it ignores If-None-Match as s3rver does; `modes` makes it honour the header on
+ * PutObject, on CompleteMultipartUpload, or both.
  */
-export async function startS3Server(buckets: string[]): Promise<TestS3Server> {
+export async function startS3Server(buckets: string[], modes: ConditionalWriteModes = {}): Promise<TestS3Server> {
   const directory = await mkdtemp(path.join(tmpdir(), 'sluice-s3rver-'));
   const server = new S3rver({
     address: '127.0.0.1',
@@ -34,7 +36,7 @@ export async function startS3Server(buckets: string[]): Promise<TestS3Server> {
     silent: true,
     configureBuckets: buckets.map((name) => ({ name, configs: [] })),
   });
-  addMultipartExtensions(server, directory);
+  addMultipartExtensions(server, directory, modes);
   const { port } = (await server.run()) as { port: number };
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new S3Client({

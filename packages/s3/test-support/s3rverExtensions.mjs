@@ -2,6 +2,11 @@
 // router, so servers started for tests, the demo and the benchmark behave like S3 there:
 //   AbortMultipartUpload  (DELETE /bucket/key?uploadId=…): deletes the upload's stored parts
 //   ListMultipartUploads  (GET /bucket?uploads&prefix=…): lists uploads neither completed nor aborted
+// and, when asked, conditional writes (s3rver ignores If-None-Match): `conditionalPut`
+// answers 412 PreconditionFailed to a PutObject with `If-None-Match: *` whose key exists;
+// `conditionalComplete` does the same for CompleteMultipartUpload. S3 honours both; some
+// S3-compatible servers honour the first and ignore the second, which
+// { conditionalPut: true, conditionalComplete: false } imitates.
 // s3rver keeps an upload in <directory>/<bucket>/._S3rver_uploads/<uploadId>/ with a `key` file.
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -12,9 +17,27 @@ export function uploadsDirectory(directory, bucket) {
   return path.join(directory, bucket, '._S3rver_uploads');
 }
 
-export function addMultipartExtensions(server, directory) {
+const preconditionFailed = (ctx) => {
+  ctx.status = 412;
+  ctx.type = 'application/xml';
+  ctx.body =
+    '<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message><Condition>If-None-Match</Condition></Error>';
+};
+
+export function addMultipartExtensions(server, directory, { conditionalPut = false, conditionalComplete = false } = {}) {
   server.middleware.unshift(async (ctx, next) => {
     const [, bucket = '', ...keyParts] = ctx.path.split('/');
+    const key = decodeURIComponent(keyParts.join('/'));
+    const ifNoneMatch = ctx.get('if-none-match') === '*';
+    if (ifNoneMatch && key !== '' && (await server.store.existsObject(bucket, key))) {
+      const isPut = ctx.method === 'PUT' && !ctx.query.uploadId && !ctx.get('x-amz-copy-source');
+      const isComplete = ctx.method === 'POST' && !!ctx.query.uploadId;
+      if ((isPut && conditionalPut) || (isComplete && conditionalComplete)) {
+        ctx.req.resume();
+        preconditionFailed(ctx);
+        return;
+      }
+    }
     if (ctx.method === 'DELETE' && ctx.query.uploadId) {
       const dir = path.join(uploadsDirectory(directory, bucket), path.basename(ctx.query.uploadId));
       const exists = await stat(dir).then(() => true, () => false);

@@ -1,7 +1,8 @@
 // A process that sends events steadily through a sluice with the file spool, and prints each
-// event id once its send() has returned. The crash test kills it with SIGKILL at random.
+// event id once its send() has returned. The crash test kills it with SIGKILL mid-upload.
 //   node producer.mjs <endpoint> <spool folder> <first sequence number> [--finish]
 // With --finish it sends nothing: it delivers what earlier runs left, closes and exits.
+import { randomBytes } from 'node:crypto';
 import { writeSync } from 'node:fs';
 import { minuteBatcherModule } from '@sluice/batcher-minute';
 import { createSluice } from '@sluice/core';
@@ -14,9 +15,10 @@ const sluice = createSluice({
   retry: { initialDelayMs: 50, maxDelayMs: 500, permanentErrorDelayMs: 1_000 },
   modules: [
     fileSpoolModule({ directory, fsync: 'never' }),
-    // Small batches, so that kills land during uploads as well as between them.
-    minuteBatcherModule({ maxEvents: 150 }),
-    s3Module({ endpoint, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } }),
+    // Batches of about 8 MB of incompressible text: two multipart parts each, so that a kill
+    // lands while a multipart upload is open.
+    minuteBatcherModule({ maxEvents: 2_000 }),
+    s3Module({ endpoint, forcePathStyle: true, partSizeBytes: 5 * 1024 * 1024, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } }),
   ],
 });
 
@@ -27,11 +29,13 @@ if (mode === '--finish') {
 
 let sequence = Number(first);
 for (;;) {
-  for (let i = 0; i < 50; i += 1) {
+  let sent = '';
+  for (let i = 0; i < 10; i += 1) {
     const id = `e${sequence}`;
-    sluice.send.s3({ bucket: 'crash', prefix: 'events', id, payload: { id, at: Date.now(), pad: 'x'.repeat(200) } });
-    writeSync(1, `${id}\n`);
+    sluice.send.s3({ bucket: 'crash', prefix: 'events', id, payload: { id, pad: randomBytes(3_000).toString('base64') } });
+    sent += `${id}\n`;
     sequence += 1;
   }
-  await new Promise((resolve) => setTimeout(resolve, 2));
+  writeSync(1, sent);
+  await new Promise((resolve) => setTimeout(resolve, 5));
 }

@@ -8,13 +8,18 @@ import { ValidationError, type ValidationIssue } from '../errors/ValidationError
 export const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true });
 // Advice printed with a validation error; a schema annotation, ignored by validation.
 ajv.addKeyword({ keyword: 'x-fix', schemaType: 'string' });
+// Marks a property whose value (and everything under it) is a secret: never printed.
+ajv.addKeyword({ keyword: 'x-secret', schemaType: 'boolean' });
 
 /** A compiled schema that returns the valid value or throws a {@link ValidationError}. */
 export type Validator<T> = (value: unknown) => T;
 
 /**
  * Compiles `schema` once. Every property may carry `x-fix`, the advice printed when it is
- * invalid; it is ignored by validation.
+ * invalid, and `x-secret: true` for a value that must never be printed (credentials): the
+ * error then shows only its type. Neither changes validation. The value of an unknown
+ * property is never printed (it is often a misspelt secret), nor an object holding a secret,
+ * nor the user name and password of a URL.
  */
 export function compileValidator<T>(subject: string, schema: SchemaObject): Validator<T> {
   const validate: ValidateFunction = ajv.compile(schema);
@@ -25,23 +30,57 @@ export function compileValidator<T>(subject: string, schema: SchemaObject): Vali
 }
 
 function toIssues(errors: ErrorObject[], root: unknown, schema: SchemaObject): ValidationIssue[] {
-  return errors.map((error) => {
-    let field = error.instancePath || '/';
-    let value = valueAt(root, error.instancePath);
-    let rule = error.message ?? error.keyword;
+  return errors.map((error): ValidationIssue => {
+    const field = error.instancePath || '/';
     if (error.keyword === 'required') {
-      const missing = (error.params as { missingProperty: string }).missingProperty;
-      field = `${error.instancePath}/${missing}`;
-      value = undefined;
-      rule = 'is required';
-    } else if (error.keyword === 'additionalProperties') {
-      const extra = (error.params as { additionalProperty: string }).additionalProperty;
-      field = `${error.instancePath}/${extra}`;
-      value = valueAt(root, field);
-      rule = `is not a known option (known: ${Object.keys(propertiesAt(schema, error.schemaPath)).join(', ')})`;
+      const missing = `${error.instancePath}/${(error.params as { missingProperty: string }).missingProperty}`;
+      return { field: missing, shown: 'missing', rule: 'is required', fix: fixFor(schema, missing) };
     }
-    return { field, value, rule, fix: fixFor(schema, field) };
+    if (error.keyword === 'additionalProperties') {
+      const extra = `${error.instancePath}/${(error.params as { additionalProperty: string }).additionalProperty}`;
+      const known = Object.keys(propertiesAt(schema, error.schemaPath)).join(', ');
+      return { field: extra, shown: 'hidden', rule: `is not a known option (known: ${known})`, fix: fixFor(schema, extra) };
+    }
+    const rule = error.message ?? error.keyword;
+    const path = schemaPath(schema, field);
+    const value = valueAt(root, error.instancePath);
+    if (path.some((node) => node?.['x-secret'] === true)) {
+      return { field, shown: 'masked', value: `[secret ${typeName(value)}]`, rule, fix: fixFor(schema, field) };
+    }
+    if (value !== null && typeof value === 'object' && holdsSecret(path.at(-1))) {
+      return { field, shown: 'masked', value: `[${typeName(value)} holding secrets]`, rule, fix: fixFor(schema, field) };
+    }
+    return { field, shown: 'value', value: typeof value === 'string' ? withoutUrlCredentials(value) : value, rule, fix: fixFor(schema, field) };
   });
+}
+
+/** The schema nodes from the root to `field` (undefined where the schema says nothing). */
+function schemaPath(schema: SchemaObject, field: string): Array<SchemaObject | undefined> {
+  const nodes: Array<SchemaObject | undefined> = [schema];
+  let node: SchemaObject | undefined = schema;
+  for (const part of field.split('/').slice(1).filter(Boolean)) {
+    node = (node?.properties?.[part] ?? node?.items) as SchemaObject | undefined;
+    nodes.push(node);
+  }
+  return nodes;
+}
+
+function holdsSecret(node: unknown): boolean {
+  if (node === null || typeof node !== 'object') return false;
+  if ((node as SchemaObject)['x-secret'] === true) return true;
+  return Object.values(node).some(holdsSecret);
+}
+
+function typeName(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+}
+
+/**
+ * `scheme://user:password@host` → `scheme://***@host`, wherever it appears in `text`. Up to
+ * the first '@' after the scheme, since a secret may hold '/' (which ends a URL's authority).
+ */
+function withoutUrlCredentials(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^@\s]*@/gi, '$1***@');
 }
 
 function valueAt(root: unknown, pointer: string): unknown {

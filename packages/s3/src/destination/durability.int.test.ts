@@ -4,18 +4,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { minuteBatcherModule } from '@sluice/batcher-minute';
 import { BackpressureError, type DeadLetter } from '@sluice/core';
 import { ManualClock } from '@sluice/core/testing';
+import { driveRetries } from '../../test-support/driveRetries.js';
 import { startFaultProxy, type FaultProxy } from '../../test-support/faultProxy.js';
+import { nextEvent } from '../../test-support/nextEvent.js';
 import { startS3Server, type TestS3Server } from '../../test-support/s3Server.js';
 import { testSluice } from '../../test-support/testSluice.js';
 
-/** Advances the manual clock until `done()` holds, letting real network I/O happen between steps. */
-async function until(clock: ManualClock, done: () => boolean, stepMs = 1_000, steps = 400): Promise<void> {
-  for (let i = 0; i < steps && !done(); i += 1) {
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    await clock.advance(stepMs);
-  }
-  expect(done()).toBe(true);
-}
+/** The sluices below retry after at most this long (retry.maxDelayMs). */
+const MAX_RETRY_DELAY_MS = 2_000;
 
 describe('delivery under faults, outages and permanent errors', () => {
   let s3: TestS3Server;
@@ -57,18 +53,23 @@ describe('delivery under faults, outages and permanent errors', () => {
     return seen;
   }
 
-  for (const [fault, rule, refuseMs] of [
-    ['503 SlowDown on every third request', (_req: unknown, i: number) => (i % 3 === 0 ? 503 : undefined), 0],
-    ['500 on every fourth request', (_req: unknown, i: number) => (i % 4 === 1 ? 500 : undefined), 0],
-    ['connections reset on every third request', (_req: unknown, i: number) => (i % 3 === 2 ? 'reset' : undefined), 0],
-    ['answers slower than the request timeout on every fifth request', (_req: unknown, i: number) => (i % 5 === 4 ? { delayMs: 800 } : undefined), 0],
-    ['connections refused for a while', () => undefined, 1_500],
+  for (const [fault, rule, outage] of [
+    ['503 SlowDown on every third request', (_req: unknown, i: number) => (i % 3 === 0 ? 503 : undefined), false],
+    ['500 on every fourth request', (_req: unknown, i: number) => (i % 4 === 1 ? 500 : undefined), false],
+    ['connections reset on every third request', (_req: unknown, i: number) => (i % 3 === 2 ? 'reset' : undefined), false],
+    ['answers slower than the request timeout on every fifth request', (_req: unknown, i: number) => (i % 5 === 4 ? { delayMs: 800 } : undefined), false],
+    ['connections refused for a while', () => undefined, true],
   ] as const) {
     const prefix = `faults-${fault.split(' ').slice(0, 2).join('-')}`;
     it(`stores thousands of events over several minutes and prefixes exactly once with ${fault}`, async () => {
       const { clock, sluice } = sluiceVia(proxy.endpoint, { maxEvents: 400, requestTimeoutMs: 400 });
       proxy.setRule(rule);
-      if (refuseMs) await proxy.refuseFor(refuseMs);
+      if (outage) {
+        // The outage lasts three failed attempts, however long the machine takes for them.
+        const reopen = await proxy.refuseConnections();
+        let refused = 0;
+        sluice.on('deliveryError', () => void (++refused === 3 && reopen()));
+      }
       const sent: string[] = [];
       for (let second = 0; second < 180; second += 1) {
         for (let i = 0; i < 12; i += 1) {
@@ -78,8 +79,8 @@ describe('delivery under faults, outages and permanent errors', () => {
         }
         await clock.advance(1_000);
       }
-      sluice.flush().catch(() => {});
-      await until(clock, () => sluice.health().every((route) => route.pendingEvents === 0));
+      await driveRetries(sluice, clock, sluice.flush(), MAX_RETRY_DELAY_MS);
+      expect(sluice.health().every((route) => route.pendingEvents === 0)).toBe(true);
       await sluice.close();
       const seen = await idsIn('faults', `${prefix}/`);
       expect(sent.length).toBe(2_160);
@@ -113,9 +114,8 @@ describe('delivery under faults, outages and permanent errors', () => {
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(64 * 1024 * 1024);
 
     proxy.setRule(undefined);
-    let ready = false;
-    void sluice.ready().then(() => (ready = true));
-    await until(clock, () => sluice.pendingBytes === 0 && ready);
+    await driveRetries(sluice, clock, Promise.all([sluice.flush(), sluice.ready()]), MAX_RETRY_DELAY_MS);
+    expect(sluice.pendingBytes).toBe(0);
     await sluice.close();
     const seen = await idsIn('pressure', 'down/');
     expect(accepted.filter((id) => seen.get(id) !== 1)).toEqual([]);
@@ -129,7 +129,7 @@ describe('delivery under faults, outages and permanent errors', () => {
     sluice.send.s3({ bucket: 'not-yet', prefix: 'dl', payload: { id: 'dl-1' }, id: 'dl-1' });
     sluice.send.s3({ bucket: 'not-yet', prefix: 'dl', payload: { id: 'dl-2' }, id: 'dl-2' });
     sluice.flush().catch(() => {});
-    await until(clock, () => letters.length === 1, 5_000);
+    await driveRetries(sluice, clock, nextEvent(sluice, 'deadLetter'));
     expect(letters[0]).toMatchObject({ route: 's3://not-yet/dl/', events: 2, reason: { code: 'NoSuchBucket' } });
     expect(letters[0]?.reason.message).toContain('create it, or correct the bucket name');
     expect(sluice.health()).toMatchObject([{ route: 's3://not-yet/dl/', deadLetters: 1, pendingEvents: 0 }]);

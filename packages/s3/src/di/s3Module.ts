@@ -6,6 +6,7 @@ import { S3Destination } from '../destination/S3Destination.js';
 import { TimePathKeyFormatter } from '../key/TimePathKeyFormatter.js';
 import { NdjsonGzipSerializer } from '../serialization/NdjsonGzipSerializer.js';
 import { DefaultS3ClientProvider } from '../upload/DefaultS3ClientProvider.js';
+import { InFlightUploads } from '../upload/InFlightUploads.js';
 import { MultipartUploader } from '../upload/MultipartUploader.js';
 import { OrphanSweeper } from '../upload/OrphanSweeper.js';
 import { S3_CLIENT_PROVIDER, S3_OPTIONS } from './tokens.js';
@@ -23,6 +24,7 @@ export function s3Module(options: S3OptionsInput = {}): ContainerModule {
     if (!isBound(S3_CLIENT_PROVIDER)) bind(S3_CLIENT_PROVIDER).to(DefaultS3ClientProvider).inSingletonScope();
     if (!isBound(SERIALIZER)) bind(SERIALIZER).to(NdjsonGzipSerializer).inSingletonScope();
     if (!isBound(KEY_FORMATTER)) bind(KEY_FORMATTER).to(TimePathKeyFormatter).inSingletonScope();
+    bind(InFlightUploads).toSelf().inSingletonScope();
     bind(OrphanSweeper).toSelf().inSingletonScope();
     if (!isBound(UPLOADER)) bind(UPLOADER).to(MultipartUploader).inSingletonScope();
     bind(DESTINATION).to(S3Destination).inSingletonScope();

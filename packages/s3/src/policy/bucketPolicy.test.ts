@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ValidationError } from '@sluice/core';
 import { bucketPolicy } from './bucketPolicy.js';
 
 describe('bucketPolicy', () => {
@@ -28,8 +29,27 @@ describe('bucketPolicy', () => {
     for (const forbidden of ['s3:GetObject', 's3:ListBucket', 's3:DeleteObject', 's3:*']) expect(actions).not.toContain(forbidden);
   });
 
-  it('rejects a principal that is not an IAM ARN and a bucket with a path', () => {
-    expect(() => bucketPolicy({ bucket: 'b-1', principalArn: '203863770927' })).toThrow(/not an IAM principal ARN/);
-    expect(() => bucketPolicy({ bucket: 'b/x', principalArn: 'arn:aws:iam::123456789012:role/r' })).toThrow(/not an S3 bucket name/);
+  it('accepts every ARN form: any partition, no account id (S3-compatible servers), users, roles, root, STS sessions', () => {
+    for (const principalArn of [
+      'arn:aws:iam:::user/deliverer',
+      'arn:aws:iam:::role/deliverer',
+      'arn:aws:iam::123456789012:root',
+      'arn:aws:iam::123456789012:role/service-role/path/deliverer',
+      'arn:aws:sts::123456789012:assumed-role/deliverer/session-1',
+      'arn:aws-cn:iam::123456789012:user/ci',
+      'arn:aws-us-gov:iam::123456789012:role/r',
+      'arn:aws-iso-b:iam::123456789012:role/r',
+      'arn:minio:iam:::user/deliverer',
+    ]) {
+      expect(bucketPolicy({ bucket: 'b-1', principalArn }).Statement[0].Principal).toEqual({ AWS: principalArn });
+    }
+  });
+
+  it('rejects what is not an ARN, and a bucket with a path, with a Sluice error naming the field and the fix', () => {
+    for (const principalArn of ['203863770927', '*', 'deliverer', 'arn:aws:iam', 'arn:aws:iam::123456789012', 'user/deliverer', ' arn:aws:iam:::user/x']) {
+      expect(() => bucketPolicy({ bucket: 'b-1', principalArn })).toThrow(ValidationError);
+      expect(() => bucketPolicy({ bucket: 'b-1', principalArn })).toThrow(/\/principalArn: .* is invalid: is not an ARN\. Give the ARN of the role or user/);
+    }
+    expect(() => bucketPolicy({ bucket: 'b/x', principalArn: 'arn:aws:iam::123456789012:role/r' })).toThrow(/\/bucket: "b\/x" is invalid: is not an S3 bucket name/);
   });
 });

@@ -1,5 +1,8 @@
+import http from 'node:http';
+import https from 'node:https';
 import { GetBucketLocationCommand, S3Client } from '@aws-sdk/client-s3';
 import { inject, injectable } from 'inversify';
+import { SluiceError } from '@sluice/core';
 import type { S3Options } from '../config.js';
 import { S3_OPTIONS } from '../di/tokens.js';
 import type { S3ClientProvider } from './S3ClientProvider.js';
@@ -12,11 +15,15 @@ import type { S3ClientProvider } from './S3ClientProvider.js';
 @injectable()
 export class DefaultS3ClientProvider implements S3ClientProvider {
   readonly #clients = new Map<string, S3Client>();
+  readonly #agents: Array<http.Agent | https.Agent> = [];
   readonly #regions = new Map<string, Promise<string>>();
+  readonly #closer = new AbortController();
 
   constructor(@inject(S3_OPTIONS) private readonly options: S3Options) {}
 
+  /** Throws a SluiceError with code SLUICE_CLOSED after close(). */
   async clientFor(bucket: string): Promise<S3Client> {
+    this.#assertOpen();
     return this.#client(this.options.region ?? (this.options.endpoint ? 'us-east-1' : await this.#regionOf(bucket)));
   }
 
@@ -24,7 +31,7 @@ export class DefaultS3ClientProvider implements S3ClientProvider {
     let region = this.#regions.get(bucket);
     if (!region) {
       region = this.#client('us-east-1')
-        .send(new GetBucketLocationCommand({ Bucket: bucket }))
+        .send(new GetBucketLocationCommand({ Bucket: bucket }), { abortSignal: this.#closer.signal })
         // S3 answers an empty constraint for us-east-1 and the legacy "EU" for eu-west-1.
         .then(({ LocationConstraint }) => (!LocationConstraint ? 'us-east-1' : LocationConstraint === 'EU' ? 'eu-west-1' : LocationConstraint));
       // A failed lookup is forgotten so the next attempt asks again.
@@ -34,26 +41,64 @@ export class DefaultS3ClientProvider implements S3ClientProvider {
     return region;
   }
 
+  /**
+   * Aborts region lookups under way and destroys every client, closing their sockets; later
+   * calls to clientFor() throw. Safe to call twice.
+   */
+  close(): void {
+    this.#closer.abort(new Error('S3 client provider closed'));
+    for (const client of this.#clients.values()) client.destroy();
+    for (const agent of this.#agents) agent.destroy();
+    this.#clients.clear();
+    this.#agents.length = 0;
+    this.#regions.clear();
+  }
+
+  #assertOpen(): void {
+    if (this.#closer.signal.aborted) {
+      throw new SluiceError('SLUICE_CLOSED', 'The S3 clients are closed: the sluice that owned them was closed. Create a new sluice to upload again.');
+    }
+  }
+
   #client(region: string): S3Client {
+    this.#assertOpen();
     let client = this.#clients.get(region);
     if (!client) this.#clients.set(region, (client = this.#create(region)));
     return client;
   }
 
   #create(region: string): S3Client {
+    // Agents of our own, as the SDK would make them (keep-alive, 50 sockets), so close() can
+    // destroy every socket: without one the SDK sends a body with Expect: 100-continue on a
+    // throwaway agent that client.destroy() never reaches, and lib-storage's single
+    // PutObject takes no abort signal, so a hung request would hold the process.
+    const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 50 });
+    const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 50 });
+    this.#agents.push(httpAgent, httpsAgent);
     const { endpoint, forcePathStyle, credentials, checksumMode, maxAttempts, requestTimeoutMs, connectionTimeoutMs } = this.options;
-    return new S3Client({
+    const client = new S3Client({
       region,
       ...(endpoint ? { endpoint } : {}),
       forcePathStyle,
-      // A copy: the SDK annotates the credentials object it is given.
-      ...(credentials ? { credentials: { ...credentials } } : {}),
+      // A copy of an object: the SDK annotates the credentials object it is given.
+      ...(credentials ? { credentials: typeof credentials === 'function' ? credentials : { ...credentials } } : {}),
       maxAttempts,
       requestChecksumCalculation: checksumMode,
       responseChecksumValidation: 'WHEN_REQUIRED',
       // socketTimeout is the idle timeout (no progress on the socket); the SDK's requestTimeout
       // only warns unless throwOnRequestTimeout is set.
-      requestHandler: { socketTimeout: requestTimeoutMs, connectionTimeout: connectionTimeoutMs },
+      requestHandler: { socketTimeout: requestTimeoutMs, connectionTimeout: connectionTimeoutMs, httpAgent, httpsAgent },
     });
+    // Runs once per attempt, inside the SDK's own retries: a request whose socket close()
+    // destroyed must not be retried on a fresh one (lib-storage's single PutObject cannot be
+    // aborted, so its retries would outlive the sluice).
+    client.middlewareStack.add(
+      (next) => (args) => {
+        this.#assertOpen();
+        return next(args);
+      },
+      { step: 'finalizeRequest', priority: 'low', name: 'sluiceStopAfterClose' },
+    );
+    return client;
   }
 }

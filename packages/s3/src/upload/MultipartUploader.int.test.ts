@@ -2,29 +2,22 @@ import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { batchIdentifier, JsonLogger, type DeliveredEvent, type DeliveryErrorEvent, type Sluice, type SluiceEvents } from '@sluice/core';
+import { batchIdentifier, JsonLogger, type DeliveredEvent, type DeliveryErrorEvent } from '@sluice/core';
 import { ManualClock } from '@sluice/core/testing';
+import { driveRetries } from '../../test-support/driveRetries.js';
 import { startFaultProxy, type FaultProxy } from '../../test-support/faultProxy.js';
+import { nextEvent } from '../../test-support/nextEvent.js';
 import { startS3Server, S3RVER_CREDENTIALS, type TestS3Server } from '../../test-support/s3Server.js';
 import { testSluice } from '../../test-support/testSluice.js';
 import { parseS3Options, type S3OptionsInput } from '../config.js';
 import { TimePathKeyFormatter } from '../key/TimePathKeyFormatter.js';
 import { NdjsonGzipSerializer } from '../serialization/NdjsonGzipSerializer.js';
 import { DefaultS3ClientProvider } from './DefaultS3ClientProvider.js';
+import { InFlightUploads } from './InFlightUploads.js';
 import { MultipartUploader } from './MultipartUploader.js';
 import { OrphanSweeper } from './OrphanSweeper.js';
 
 const MIB = 1024 * 1024;
-
-function nextEvent<E extends keyof SluiceEvents>(sluice: Sluice, event: E): Promise<SluiceEvents[E][0]> {
-  return new Promise((resolve) => {
-    const listener = (value: SluiceEvents[E][0]) => {
-      sluice.off(event, listener as never);
-      resolve(value);
-    };
-    sluice.on(event, listener as never);
-  });
-}
 
 describe('MultipartUploader against a real S3 server', () => {
   let s3: TestS3Server;
@@ -104,17 +97,35 @@ describe('MultipartUploader against a real S3 server', () => {
     await sluice.close();
   });
 
+  it('aborts before the retry the multipart upload a failed attempt left open when the server went away, so none stays open', async () => {
+    const { clock, sluice, delivered } = sluiceThroughProxy({ maxAttempts: 1 });
+    // The server "dies" after the first part: later parts and the attempt's own abort fail.
+    proxy.setRule((req) => {
+      const url = req.url ?? '';
+      if (req.method === 'PUT' && /[?&]partNumber=/.test(url) && !/[?&]partNumber=1\b/.test(url)) return 'reset';
+      return req.method === 'DELETE' && url.includes('uploadId=') ? 'reset' : undefined;
+    });
+    for (let i = 0; i < 12_000; i += 1) sluice.send.s3({ bucket: 'bkt', prefix: 'killed', payload: randomBytes(768).toString('base64') });
+    const failed = nextEvent(sluice, 'deliveryError');
+    const flushed = sluice.flush();
+    const { retryInMs } = await failed;
+    expect(await s3.openUploads('bkt')).toHaveLength(1);
+
+    proxy.setRule(undefined);
+    await driveRetries(sluice, clock, flushed, retryInMs);
+    expect(delivered).toHaveLength(1);
+    expect(await objectLines(delivered[0]?.key as string)).toHaveLength(12_000);
+    expect(await s3.openUploads('bkt')).toEqual([]);
+    await sluice.close();
+  });
+
   it('survives connections reset in the middle of part uploads: every part is retried, nothing is left open', async () => {
     const { clock, sluice, delivered, errors } = sluiceThroughProxy({ maxAttempts: 1 });
     let resets = 0;
     proxy.setRule((req) => (req.method === 'PUT' && /[?&]partNumber=/.test(req.url ?? '') && resets < 3 && (resets += 1) ? 'reset' : undefined));
     const payloads = Array.from({ length: 16_000 }, (_, i) => ({ i, blob: randomBytes(768).toString('base64') }));
     for (const payload of payloads) sluice.send.s3({ bucket: 'bkt', prefix: 'midpart', payload });
-    sluice.flush().catch(() => {});
-    for (let i = 0; i < 40 && delivered.length === 0; i += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      await clock.advance(4_000);
-    }
+    await driveRetries(sluice, clock, sluice.flush());
     expect(resets).toBe(3);
     expect(errors.length).toBeGreaterThan(0);
     expect(errors.every((e) => e.retryable)).toBe(true);
@@ -132,11 +143,7 @@ describe('MultipartUploader against a real S3 server', () => {
     // Only object writes fail: the orphan sweep's listing has its own error handling.
     proxy.setRule((req) => (req.method === 'PUT' && faults < 4 ? (faults++ % 2 === 0 ? 503 : 'reset') : undefined));
     const receipts = Array.from({ length: 50 }, (_, i) => sluice.send.s3({ bucket: 'bkt', prefix: 'flaky', payload: { i } }));
-    sluice.flush().catch(() => {});
-    for (let i = 0; i < 20 && delivered.length === 0; i += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      await clock.advance(4_000);
-    }
+    await driveRetries(sluice, clock, sluice.flush());
     // A dropped connection surfaces from the SDK's HTTP handler as a network error or a
     // timeout, depending on when the socket closed; either way it is not an S3 answer.
     const codes = errors.map((e) => e.code);
@@ -191,10 +198,12 @@ describe('MultipartUploader against a real S3 server', () => {
 
   it('writes the same key when the same batch is uploaded twice, so a retry never makes a second object', async () => {
     const options = parseS3Options({ endpoint: s3.endpoint, forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
+    const inFlight = new InFlightUploads();
     const uploader = new MultipartUploader(
       options,
       new DefaultS3ClientProvider(options),
-      new OrphanSweeper(options, new ManualClock(Date.now()), new JsonLogger('silent')),
+      new OrphanSweeper(options, new ManualClock(Date.now()), new JsonLogger('silent'), inFlight),
+      inFlight,
     );
     const identity = { routeId: 's3://bkt/twice/', windowStart: Date.parse('2024-02-29T10:00:00Z'), sequence: 0, producerId: 'p1', incarnation: 'i1' };
     const batch = {
@@ -219,6 +228,7 @@ describe('MultipartUploader against a real S3 server', () => {
       });
     }
     expect(await s3.keys('bkt', 'twice/')).toEqual([`twice/2024/02/29/10/2024-02-29-10-00-07-${batch.identifier}.gz`]);
+    await uploader.close();
   });
 
   it('uses WHEN_REQUIRED checksums when asked, for servers without CRC32 support', async () => {

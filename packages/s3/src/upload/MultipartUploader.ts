@@ -5,6 +5,7 @@ import type { UploadRequest, UploadResult, Uploader } from '@sluice/core';
 import type { S3Options } from '../config.js';
 import type { S3Target } from '../destination/S3Target.js';
 import { S3_CLIENT_PROVIDER, S3_OPTIONS } from '../di/tokens.js';
+import { InFlightUploads } from './InFlightUploads.js';
 import { OrphanSweeper } from './OrphanSweeper.js';
 import type { S3ClientProvider } from './S3ClientProvider.js';
 import { toDeliveryError } from './toDeliveryError.js';
@@ -16,28 +17,48 @@ import { toDeliveryError } from './toDeliveryError.js';
  * A failed or aborted multipart upload is aborted (AbortMultipartUpload), never left behind.
  * With `conditionalWrite` the final request carries `If-None-Match: *`: an earlier attempt
  * that already stored the key makes S3 answer 412, which counts as delivered. Before a retry
- * it aborts any upload of the same key an earlier attempt left, and it has the
- * {@link OrphanSweeper} sweep each prefix it writes to.
+ * (or the upload of a batch recovered from a durable spool) it aborts any upload of the same
+ * key an earlier attempt or a dead process left, and it tells the {@link OrphanSweeper} which
+ * prefixes it writes to. It alone marks keys in {@link InFlightUploads}, which the sweeper
+ * reads so it never aborts a live upload.
  */
 @injectable()
 export class MultipartUploader implements Uploader<S3Target> {
+  #closing: Promise<void> | undefined;
+
   constructor(
     @inject(S3_OPTIONS) private readonly options: S3Options,
     @inject(S3_CLIENT_PROVIDER) private readonly clients: S3ClientProvider,
     @inject(OrphanSweeper) private readonly orphans: OrphanSweeper,
+    @inject(InFlightUploads) private readonly inFlight: InFlightUploads,
   ) {}
+
+  /**
+   * Stops the orphan sweeper (aborting its requests) and closes the client provider if it
+   * can be closed (the default one destroys its clients), so no socket keeps the process
+   * alive. Called by `sluice.close()` after the last attempt has ended; safe to call twice.
+   */
+  async close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.orphans.close();
+      await this.clients.close?.();
+    })();
+    return this.#closing;
+  }
 
   async upload(request: UploadRequest<S3Target>): Promise<UploadResult> {
     const { bucket, prefix } = request.batch.target;
     const location = `s3://${bucket}/${request.key}`;
     let bytes = 0;
     let parts = 0;
-    this.orphans.inFlight.add(request.key);
+    let done: (() => void) | undefined;
     try {
       const client = await this.clients.clientFor(bucket);
-      this.orphans.maybeSweep(client, bucket, prefix);
-      // An earlier attempt (or a process that died) may have left a multipart upload of this key.
-      if (!request.firstAttempt) await this.orphans.abortStale(client, bucket, request.key);
+      this.orphans.noteWrite(client, bucket, prefix);
+      // An earlier attempt (or a process that died) may have left a multipart upload of this
+      // key; it is looked for before this attempt is marked in flight, so it is not mistaken for it.
+      if (!request.firstAttempt) await this.orphans.abortStale(client, bucket, request.key, request.signal);
+      done = this.inFlight.begin(bucket, request.key);
       const abortController = new AbortController();
       const onAbort = (): void => abortController.abort(request.signal.reason);
       request.signal.addEventListener('abort', onAbort, { once: true });
@@ -74,7 +95,7 @@ export class MultipartUploader implements Uploader<S3Target> {
       request.body.destroy();
       throw toDeliveryError(error, location);
     } finally {
-      this.orphans.inFlight.delete(request.key);
+      done?.();
     }
   }
 }

@@ -2,10 +2,16 @@ import { CreateMultipartUploadCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JsonLogger } from '@sluice/core';
 import { ManualClock } from '@sluice/core/testing';
+import { startFaultProxy } from '../../test-support/faultProxy.js';
 import { startS3Server, S3RVER_CREDENTIALS, type TestS3Server } from '../../test-support/s3Server.js';
 import { testSluice } from '../../test-support/testSluice.js';
 import { parseS3Options } from '../config.js';
+import { InFlightUploads } from './InFlightUploads.js';
 import { OrphanSweeper } from './OrphanSweeper.js';
+
+const HOUR = 3_600_000;
+/** A key as TimePathKeyFormatter writes it, under `prefix`. */
+const timePathKey = (prefix: string, digit = 'a') => `${prefix ? `${prefix}/` : ''}2024/01/01/00/2024-01-01-00-00-07-${digit.repeat(64)}.gz`;
 
 describe('orphaned multipart uploads', () => {
   let s3: TestS3Server;
@@ -19,36 +25,66 @@ describe('orphaned multipart uploads', () => {
     return UploadId as string;
   }
 
-  it('aborts old uploads under a prefix it writes to, and leaves other prefixes and young uploads alone', async () => {
-    const old = await startUpload('mine/2024/01/01/00/left-by-a-crash.gz');
-    const other = await startUpload('theirs/2024/01/01/00/not-ours.gz');
+  function sweeperAt(now: number, inFlight = new InFlightUploads()) {
+    const options = parseS3Options({ endpoint: s3.endpoint, forcePathStyle: true, credentials: S3RVER_CREDENTIALS, orphanUploadAgeMs: HOUR });
+    return new OrphanSweeper(options, new ManualClock(now), new JsonLogger('silent'), inFlight);
+  }
+
+  it("aborts old uploads of its own keys under prefixes it writes to, and never other prefixes' or other applications' uploads", async () => {
+    const mine = await startUpload(timePathKey('mine'));
+    const theirs = await startUpload(timePathKey('theirs'));
+    const nested = await startUpload(timePathKey('mine/deeper'));
+    const otherShape = await startUpload('mine/exports/report.csv');
     // The uploads above are two hours old by this clock.
-    const { sluice } = testSluice(s3.endpoint, { clock: new ManualClock(Date.now() + 2 * 3_600_000) });
-    sluice.send.s3({ bucket: 'orphans', prefix: 'mine', payload: 1 });
-    await sluice.flush();
-    for (let i = 0; i < 50 && (await s3.openUploads('orphans')).includes(old); i += 1) await new Promise((r) => setTimeout(r, 20));
-    expect(await s3.openUploads('orphans')).toEqual([other]);
-    await sluice.close();
+    const sweeper = sweeperAt(Date.now() + 2 * HOUR);
+    sweeper.noteWrite(s3.client, 'orphans', 'mine');
+    await sweeper.idle();
+    const open = await s3.openUploads('orphans');
+    expect(open).not.toContain(mine);
+    expect(open).toEqual(expect.arrayContaining([theirs, nested, otherShape]));
   });
 
   it('keeps uploads younger than orphanUploadAgeMs and those in flight', async () => {
-    const options = parseS3Options({ endpoint: s3.endpoint, forcePathStyle: true, credentials: S3RVER_CREDENTIALS, orphanUploadAgeMs: 3_600_000 });
-    const sweeper = new OrphanSweeper(options, new ManualClock(Date.now() + 60_000), new JsonLogger('silent'));
-    const young = await startUpload('fresh/just-started.gz');
-    const busy = await startUpload('fresh/in-flight.gz');
-    sweeper.inFlight.add('fresh/in-flight.gz');
-    expect(await sweeper.sweep(s3.client, 'orphans', 'fresh/', 3_600_000)).toBe(0);
-    expect(await sweeper.sweep(s3.client, 'orphans', 'fresh/', 30_000)).toBe(1);
-    expect((await s3.openUploads('orphans')).filter((id) => id === young || id === busy)).toEqual([busy]);
+    const inFlight = new InFlightUploads();
+    const young = await startUpload(timePathKey('fresh', 'b'));
+    const busy = await startUpload(timePathKey('fresh', 'c'));
+    const youngSweeper = sweeperAt(Date.now() + 60_000, inFlight);
+    youngSweeper.noteWrite(s3.client, 'orphans', 'fresh');
+    await youngSweeper.idle();
+    expect(await s3.openUploads('orphans')).toEqual(expect.arrayContaining([young, busy]));
+
+    inFlight.begin('orphans', timePathKey('fresh', 'c'));
+    const laterSweeper = sweeperAt(Date.now() + 2 * HOUR, inFlight);
+    laterSweeper.noteWrite(s3.client, 'orphans', 'fresh');
+    await laterSweeper.idle();
+    const open = await s3.openUploads('orphans');
+    expect(open).not.toContain(young);
+    expect(open).toContain(busy);
   });
 
-  it('aborts a partial upload of the very key a retried batch is about to write', async () => {
-    const sweeper = new OrphanSweeper(parseS3Options({}), new ManualClock(0), new JsonLogger('silent'));
-    const stale = await startUpload('retry/2024/key.gz');
-    const sibling = await startUpload('retry/2024/key.gz.other');
-    expect(await sweeper.abortStale(s3.client, 'orphans', 'retry/2024/key.gz')).toBe(1);
+  it('aborts a partial upload of the very key a retried batch is about to write, whatever its age', async () => {
+    const key = timePathKey('retry', 'd');
+    const stale = await startUpload(key);
+    const sibling = await startUpload(`${key}.other`);
+    expect(await sweeperAt(Date.now()).abortStale(s3.client, 'orphans', key)).toBe(1);
     const open = await s3.openUploads('orphans');
     expect(open).toContain(sibling);
     expect(open).not.toContain(stale);
+  });
+
+  it('lists multipart uploads once per bucket and interval, however many prefixes it writes to', async () => {
+    const proxy = await startFaultProxy(s3.endpoint);
+    try {
+      const { sluice } = testSluice(proxy.endpoint);
+      for (let i = 0; i < 500; i += 1) sluice.send.s3({ bucket: 'orphans', prefix: `many/p${i}`, payload: i });
+      await sluice.flush();
+      const puts = proxy.requests.filter((r) => r.method === 'PUT');
+      const listings = proxy.requests.filter((r) => r.method === 'GET' && /[?&]uploads\b/.test(r.url));
+      expect(puts).toHaveLength(500);
+      expect(listings.length).toBeLessThanOrEqual(2);
+      await sluice.close();
+    } finally {
+      await proxy.close();
+    }
   });
 });

@@ -6,4 +6,10 @@ import type { S3Client } from '@aws-sdk/client-s3';
  */
 export interface S3ClientProvider {
   clientFor(bucket: string): Promise<S3Client>;
+  /**
+   * Destroys the clients this provider made, so their sockets do not keep the process alive.
+   * Called once, by the uploader's close(). A provider handing out the application's own
+   * client should not define it: that client is the application's to destroy.
+   */
+  close?(): void | Promise<void>;
 }
