@@ -39,7 +39,7 @@ for (const file of sources) {
 const dir = path.join(root, '.doc-snippets');
 rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir);
-const names = blocks.map((block, n) => {
+const names = blocks.map((block) => {
   const name = `${block.file.replace(/[/.]/g, '_')}_${block.line}.ts`;
   writeFileSync(path.join(dir, name), `// ${block.file}:${block.line}\n${block.prelude}\n${block.code}\nexport {};\n`);
   return name;

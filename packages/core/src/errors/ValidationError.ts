@@ -44,7 +44,8 @@ function describe(issue: ValidationIssue): string {
     case 'value': {
       let text: string;
       try {
-        text = JSON.stringify(issue.value) ?? String(issue.value);
+        // JSON.stringify gives undefined for undefined, a function or a symbol.
+        text = (JSON.stringify as (value: unknown) => string | undefined)(issue.value) ?? Object.prototype.toString.call(issue.value);
       } catch {
         text = Object.prototype.toString.call(issue.value);
       }

@@ -69,7 +69,9 @@ export class BatchStreamer {
   async finish(batch: Batch, signal: AbortSignal): Promise<UploadResult | undefined> {
     const streaming = this.#streams.get(batch);
     if (!streaming) return undefined;
-    const onAbort = (): void => void streaming.controller.abort(signal.reason);
+    const onAbort = (): void => {
+      streaming.controller.abort(signal.reason);
+    };
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       await streaming.pumping;

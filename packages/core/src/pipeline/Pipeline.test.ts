@@ -64,7 +64,7 @@ describe('send() through the pipeline', () => {
     expect(() => sluice.sendTo('recording', { stream: '', payload: 1 })).toThrow(ValidationError);
     expect(() => sluice.sendTo('recording', { stream: 'a' })).toThrow(/\/payload: is missing; is required/);
     expect(() => sluice.sendTo('recording', { stream: 'a', payload: 1, colour: 'red' })).toThrow(
-      /\/colour: "red" is invalid: is not a known option \(known: stream, payload, id\)/,
+      /\/colour: is not a known option \(known: stream, payload, id\)/,
     );
     const circular: Record<string, unknown> = {};
     circular.self = circular;

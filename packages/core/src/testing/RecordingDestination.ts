@@ -103,7 +103,8 @@ export class RecordingDestination implements Destination<{ stream: string }, { r
     this.streaming.set(request.key, pieces);
     return {
       write: (piece) => {
-        if (this.#failures.length > 0) return Promise.reject(this.#failures.shift() as Error);
+        const failure: unknown = this.#failures.shift();
+        if (failure !== undefined) return Promise.reject(failure instanceof Error ? failure : new Error('injected failure'));
         pieces.push(piece);
         request.onStored(piece.length);
         return Promise.resolve();

@@ -59,7 +59,8 @@ function schemaPath(schema: SchemaObject, field: string): Array<SchemaObject | u
   const nodes: Array<SchemaObject | undefined> = [schema];
   let node: SchemaObject | undefined = schema;
   for (const part of field.split('/').slice(1).filter(Boolean)) {
-    node = (node?.properties?.[part] ?? node?.items) as SchemaObject | undefined;
+    const properties = node?.properties as Record<string, SchemaObject | undefined> | undefined;
+    node = properties?.[part] ?? (node?.items as SchemaObject | undefined);
     nodes.push(node);
   }
   return nodes;
@@ -103,7 +104,7 @@ function propertiesAt(schema: SchemaObject, schemaPath: string): Record<string, 
 function fixFor(schema: SchemaObject, field: string): string {
   let node: SchemaObject | undefined = schema;
   for (const part of field.split('/').slice(1)) {
-    node = node?.properties?.[part] as SchemaObject | undefined;
+    node = (node?.properties as Record<string, SchemaObject | undefined> | undefined)?.[part];
   }
   return (node?.['x-fix'] as string | undefined) ?? (node?.description as string | undefined) ?? 'See the configuration reference.';
 }

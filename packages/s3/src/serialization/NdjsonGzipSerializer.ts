@@ -38,7 +38,8 @@ export class NdjsonGzipSerializer implements Serializer {
   encode(payload: unknown): string {
     let line: string | undefined;
     try {
-      line = JSON.stringify(payload);
+      // Typed as string, but undefined for undefined, a function or a symbol.
+      line = (JSON.stringify as (value: unknown) => string | undefined)(payload);
     } catch (error) {
       throw new SerializationError(
         `The payload cannot be serialized to JSON (${(error as Error).message}). ` +
@@ -61,7 +62,10 @@ export class NdjsonGzipSerializer implements Serializer {
       // 'close' follows the end, an error and destroy() alike: a consumer that gives up
       // gives the slot back.
       gzip.once('close', release);
-      if (gzip.destroyed) return release();
+      if (gzip.destroyed) {
+        release();
+        return;
+      }
       // pipeline() forwards errors and destroys the source if the consumer gives up early.
       pipeline(Readable.from(coalesceChunks(body, INPUT_BYTES), { objectMode: false }), gzip, () => {});
     });

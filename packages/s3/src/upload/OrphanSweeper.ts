@@ -80,7 +80,7 @@ export class OrphanSweeper {
         }
       })
       .finally(() => {
-        (state as BucketState).sweeping = false;
+        state.sweeping = false;
         this.#running.delete(sweep);
       });
     this.#running.add(sweep);
