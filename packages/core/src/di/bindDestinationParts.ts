@@ -1,8 +1,11 @@
 import type { ContainerModuleLoadOptions, Newable, ServiceIdentifier } from 'inversify';
 import { resolvedPartToken, scopedToken } from './scopedToken.js';
 
-/** A part's default: a class the container builds (with its own @inject parameters). */
-export type PartDefaults = ReadonlyArray<readonly [token: ServiceIdentifier, fallback: Newable]>;
+/**
+ * A part's default: a class the container builds (with its own @inject parameters), or an
+ * object used as it is.
+ */
+export type PartDefaults = ReadonlyArray<readonly [token: ServiceIdentifier, fallback: Newable | object]>;
 
 /**
  * Binds, for destination `name`, each part token's resolved form
@@ -13,10 +16,14 @@ export type PartDefaults = ReadonlyArray<readonly [token: ServiceIdentifier, fal
  */
 export function bindDestinationParts({ bind, isBound }: ContainerModuleLoadOptions, name: string, parts: PartDefaults): void {
   for (const [token, fallback] of parts) {
-    if (!isBound(fallback)) bind(fallback).toSelf().inSingletonScope();
+    const fallbackClass = typeof fallback === 'function' ? (fallback as Newable) : undefined;
+    if (fallbackClass && !isBound(fallbackClass)) bind(fallbackClass).toSelf().inSingletonScope();
     bind(resolvedPartToken(token, name))
       .toDynamicValue(
-        (context) => context.get(scopedToken(token, name), { optional: true }) ?? context.get(token, { optional: true }) ?? context.get(fallback),
+        (context) =>
+          context.get(scopedToken(token, name), { optional: true }) ??
+          context.get(token, { optional: true }) ??
+          (fallbackClass ? context.get(fallbackClass) : fallback),
       )
       .inSingletonScope();
   }

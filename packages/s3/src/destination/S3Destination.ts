@@ -1,5 +1,17 @@
 import { inject, injectable } from 'inversify';
-import { KEY_FORMATTER, SERIALIZER, UPLOADER, type Destination, type KeyFormatter, type Route, type Serializer, type Uploader } from '@sluice/core';
+import {
+  BATCHER,
+  KEY_FORMATTER,
+  resolvedPartToken,
+  SERIALIZER,
+  UPLOADER,
+  type Batcher,
+  type Destination,
+  type KeyFormatter,
+  type Route,
+  type Serializer,
+  type Uploader,
+} from '@sluice/core';
 import { normalizePrefix } from '../key/normalizePrefix.js';
 import { s3ParamsSchema } from './s3ParamsSchema.js';
 import type { S3Target } from './S3Target.js';
@@ -13,8 +25,9 @@ export interface S3SendParams {
 }
 
 /**
- * The S3 destination: batches per bucket and normalized prefix, parts injected through the
- * core tokens (by default TimePathKeyFormatter, NdjsonGzipSerializer, MultipartUploader).
+ * The S3 destination: batches per bucket and normalized prefix. Its parts are its own, as
+ * `s3Module()` resolves them (see bindDestinationParts): by default TimePathKeyFormatter,
+ * NdjsonGzipSerializer, MultipartUploader and the minute batcher.
  */
 @injectable()
 export class S3Destination implements Destination<S3SendParams, S3Target> {
@@ -22,9 +35,10 @@ export class S3Destination implements Destination<S3SendParams, S3Target> {
   readonly paramsSchema = s3ParamsSchema;
 
   constructor(
-    @inject(SERIALIZER) readonly serializer: Serializer,
-    @inject(KEY_FORMATTER) readonly keyFormatter: KeyFormatter<S3Target>,
-    @inject(UPLOADER) readonly uploader: Uploader<S3Target>,
+    @inject(resolvedPartToken(SERIALIZER, 's3')) readonly serializer: Serializer,
+    @inject(resolvedPartToken(KEY_FORMATTER, 's3')) readonly keyFormatter: KeyFormatter<S3Target>,
+    @inject(resolvedPartToken(UPLOADER, 's3')) readonly uploader: Uploader<S3Target>,
+    @inject(resolvedPartToken(BATCHER, 's3')) readonly batcher: Batcher,
   ) {}
 
   route(params: S3SendParams): Route<S3Target> {

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { ContainerModule } from 'inversify';
+import { ContainerModule, inject, injectable } from 'inversify';
 import { describe, expect, it } from 'vitest';
 import { minuteBatcherModule } from '@sluice/batcher-minute';
 import { FixedWindowBatcher } from '@sluice/batcher-minute/testing';
@@ -10,7 +10,12 @@ import {
   KEY_FORMATTER,
   SERIALIZER,
   UPLOADER,
+  bindDestinationParts,
   createSluice,
+  resolvedPartToken,
+  scopedToken,
+  SluiceError,
+  type Batcher,
   type BatchInfo,
   type Destination,
   type KeyFormatter,
@@ -124,5 +129,90 @@ describe('plug points', () => {
 
   it('rejects a part size S3 would refuse, with the fix', () => {
     expect(() => s3Module({ partSizeBytes: 1024 })).toThrow(/\/partSizeBytes: 1024 is invalid: must be >= 5242880\. S3 requires parts of at least 5 MiB/);
+  });
+});
+
+/** A destination of a user's own, wired like a package's: parts resolved per destination. */
+@injectable()
+class AuditDestination implements Destination<{ table: string }, { bucket: string; prefix: string }> {
+  readonly name = 'audit';
+  readonly paramsSchema = { properties: { table: { type: 'string' } }, required: ['table'] };
+  constructor(
+    @inject(resolvedPartToken(SERIALIZER, 'audit')) readonly serializer: Serializer,
+    @inject(resolvedPartToken(KEY_FORMATTER, 'audit')) readonly keyFormatter: KeyFormatter<{ bucket: string; prefix: string }>,
+    @inject(resolvedPartToken(UPLOADER, 'audit')) readonly uploader: Uploader<{ bucket: string; prefix: string }>,
+    @inject(resolvedPartToken(BATCHER, 'audit')) readonly batcher: Batcher,
+  ) {}
+  route({ table }: { table: string }) {
+    return { id: `audit:${table}`, target: { bucket: 'audit-bucket', prefix: table } };
+  }
+}
+
+describe('parts scoped per destination', () => {
+  it('gives S3 the minute batcher and its key layout, and a second destination its own key formatter and 10-second batcher, in one sluice', async () => {
+    const s3Uploads = new InMemoryUploader();
+    const auditUploads = new InMemoryUploader();
+    const clock = new ManualClock('2024-01-01T00:00:00Z');
+    const sluice = createSluice({
+      drainOnExit: false,
+      logLevel: 'silent',
+      modules: [
+        s3Module(),
+        new ContainerModule((container) => {
+          container.bind(CLOCK).toConstantValue(clock);
+          container.bind(scopedToken(UPLOADER, 's3')).toConstantValue(s3Uploads);
+          bindDestinationParts(container, 'audit', [
+            [SERIALIZER, CsvSerializer],
+            [KEY_FORMATTER, FlatKeyFormatter],
+            [UPLOADER, auditUploads],
+            [BATCHER, new FixedWindowBatcher(10_000)],
+          ]);
+          container.bind(DESTINATION).to(AuditDestination).inSingletonScope();
+        }),
+      ],
+    });
+    for (let second = 0; second < 30; second += 1) {
+      sluice.send.s3({ bucket: 'bkt', prefix: 'p', payload: { second } });
+      sluice.sendTo('audit', { table: 'users', payload: [String(second)] });
+      await clock.advance(1_000);
+    }
+    await clock.advance(60_000);
+    // S3: one object for the minute, under the time-path layout.
+    expect(s3Uploads.keys('bkt')).toHaveLength(1);
+    expect(s3Uploads.keys('bkt')[0]).toMatch(/^p\/2024\/01\/01\/00\/2024-01-01-00-00-00-[0-9a-f]{64}\.gz$/);
+    expect(s3Uploads.lines('bkt', s3Uploads.keys('bkt')[0] as string)).toHaveLength(30);
+    // audit: three 10-second objects in its own flat layout, CSV lines.
+    expect(auditUploads.keys('audit-bucket')).toEqual([0, 10_000, 20_000].map((offset) => `users/${Date.parse('2024-01-01T00:00:00Z') + offset}-0.csv`));
+    await sluice.close();
+  });
+
+  it('takes a batcher bound globally after s3Module(), and binding one twice is a Sluice error that says what to do', async () => {
+    const uploader = new InMemoryUploader();
+    const clock = new ManualClock('2024-01-01T00:00:00Z');
+    const rule = new FixedWindowBatcher(10_000);
+    const later = new ContainerModule(({ bind }) => {
+      bind(CLOCK).toConstantValue(clock);
+      bind(scopedToken(UPLOADER, 's3')).toConstantValue(uploader);
+      bind(BATCHER).toConstantValue(rule);
+    });
+    const sluice = createSluice({ drainOnExit: false, modules: [s3Module(), later] });
+    sluice.send.s3({ bucket: 'bkt', prefix: 'p', payload: 1 });
+    await clock.advance(10_000);
+    expect(uploader.keys('bkt')).toHaveLength(1);
+    await sluice.close();
+
+    const twice = new ContainerModule(({ bind }) => {
+      bind(BATCHER).toConstantValue(rule);
+      bind(BATCHER).toConstantValue(rule);
+    });
+    let error: unknown;
+    try {
+      createSluice({ drainOnExit: false, modules: [s3Module(), twice] });
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(SluiceError);
+    expect(error).toMatchObject({ code: 'SLUICE_WIRING' });
+    expect(String(error)).toMatch(/bound twice: bind each part once, or bind it for one destination only with scopedToken/);
   });
 });

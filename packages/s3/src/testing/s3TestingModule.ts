@@ -1,10 +1,10 @@
 import { ContainerModule } from 'inversify';
-import { UPLOADER } from '@sluice/core';
+import { scopedToken, UPLOADER } from '@sluice/core';
 import { InMemoryUploader } from './InMemoryUploader.js';
 
 /**
- * Swaps the S3 uploader for an in-memory one; load it before `s3Module()`. Returns the
- * module and the uploader to assert on.
+ * Swaps the S3 destination's uploader for an in-memory one (other destinations keep theirs).
+ * Load it with `s3Module()`, in any order. Returns the module and the uploader to assert on.
  *
  * ```ts
  * const { module, uploader } = s3TestingModule();
@@ -12,5 +12,10 @@ import { InMemoryUploader } from './InMemoryUploader.js';
  * ```
  */
 export function s3TestingModule(uploader = new InMemoryUploader()): { module: ContainerModule; uploader: InMemoryUploader } {
-  return { module: new ContainerModule(({ bind }) => void bind(UPLOADER).toConstantValue(uploader)), uploader };
+  return {
+    module: new ContainerModule(({ bind }) => {
+      bind(scopedToken(UPLOADER, 's3')).toConstantValue(uploader);
+    }),
+    uploader,
+  };
 }
