@@ -41,10 +41,6 @@ export class Batch {
   #deliveredAt: number | undefined;
   /** Bytes handed to a stream while open (see take()). */
   #taken = 0;
-  /** What had been appended at the last take: events, ids given, end of the made ids. */
-  #takenMark = { events: 0, given: 0, sequenceEnd: 0 };
-  /** What was taken into a stream that failed for good, with a spool that kept no copy. */
-  #lost = { events: 0, given: 0, sequenceEnd: 0 };
   /** Bytes of this batch counted against maxPendingBytes: records, then compressed pieces until stored. */
   #pending = 0;
   #waiters: Waiter[] | undefined;
@@ -100,10 +96,6 @@ export class Batch {
   get untakenBytes(): number {
     return this.#bytes - this.#taken;
   }
-  /** Events lost with a failed stream (memory spool only); never counted as delivered. */
-  get lostEvents(): number {
-    return this.#lost.events;
-  }
   /** Bytes of this batch counted against maxPendingBytes (see PendingBytesGate). */
   get pendingBytes(): number {
     return this.#pending;
@@ -123,28 +115,7 @@ export class Batch {
     const chunks = this.records.take();
     const bytes = this.#bytes - this.#taken;
     this.#taken = this.#bytes;
-    this.#takenMark = { events: this.#events, given: this.#givenIds.length, sequenceEnd: this.#sequenceEnd() };
     return { chunks, bytes };
-  }
-
-  /** Everything taken so far is lost (a stream failed for good and the spool kept no copy). */
-  loseTaken(): number {
-    const lost = this.#takenMark.events - this.#lost.events;
-    this.#lost = this.#takenMark;
-    return lost;
-  }
-
-  /** The ids of the events delivered with the batch: all of them, less those lost with a failed stream. */
-  deliveredIds(): { given: readonly string[]; sequenceRuns: readonly number[] } {
-    if (this.#lost.events === 0) return { given: this.#givenIds, sequenceRuns: this.#sequenceRuns };
-    const from = this.#lost.sequenceEnd;
-    const runs: number[] = [];
-    for (let i = 0; i < this.#sequenceRuns.length; i += 2) {
-      const start = Math.max(this.#sequenceRuns[i] as number, from);
-      const end = this.#sequenceRuns[i + 1] as number;
-      if (start < end) runs.push(start, end);
-    }
-    return { given: this.#givenIds.slice(this.#lost.given), sequenceRuns: runs };
   }
 
   /**
@@ -246,10 +217,6 @@ export class Batch {
   #settle(): void {
     this.#settled?.resolve();
     this.#settled = undefined;
-  }
-
-  #sequenceEnd(): number {
-    return this.#sequenceRuns.length === 0 ? 0 : (this.#sequenceRuns[this.#sequenceRuns.length - 1] as number);
   }
 
   /** Consecutive sequence numbers (the usual case) extend the last run. */

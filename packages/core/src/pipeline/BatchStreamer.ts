@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { Logger } from '../log/Logger.js';
 import type { UploadResult } from '../upload/Uploader.js';
 import type { UploadStream } from '../upload/UploadStream.js';
@@ -17,27 +18,30 @@ interface Streaming {
   pumping: Promise<void> | undefined;
   failed: unknown;
   readonly controller: AbortController;
-  /** Bytes written to the stream and not yet stored. */
+  /** Framed pieces kept for a spool that lets go of taken records: the batch's only copy. */
+  readonly kept: Uint8Array[] | undefined;
+  /** Bytes written to the stream, not yet stored, and counted as pending. */
   unstored: number;
 }
 
 export interface BatchStreamerParts {
   readonly gate: PendingBytesGate;
   readonly logger: Logger;
-  /** Whether the spool keeps records that were taken (a failed stream then loses nothing). */
+  /** Whether the spool keeps records that were taken (else the streamer keeps the pieces). */
   readonly durableSpool: boolean;
 }
 
 /**
  * Streams busy batches while they are open: every STREAM_RUN_BYTES of records are taken from
  * the spool, framed by the serializer (a gzip member each) and written to an upload stream,
- * which uploads parts as they fill. Memory is what is in flight, not what the minute holds.
- * At seal, `finish` writes the rest and stores the object. Pending bytes follow the data: the
- * records until framed, then the framed bytes until stored.
+ * which uploads parts as they fill. At seal, `finish` writes the rest and stores the object.
  *
- * A stream that fails for good is aborted; the batch is then delivered whole from the spool
- * like any other. A durable spool still has every record. The memory spool does not: the
- * events already taken are lost, logged with their number, and not counted as delivered.
+ * Nothing is lost when a stream fails: it is aborted, and the batch is uploaded whole instead,
+ * under the same key, by the usual attempts (backoff, events, dead letters). A durable spool
+ * still holds every record. The memory spool lets go of taken records, so for it the streamer
+ * keeps the framed pieces (a fraction of the records' size) until the object is stored and
+ * uploads them as they are. Pending bytes follow the data: records until framed, then pieces
+ * until stored (with the memory spool, until the batch is delivered).
  */
 export class BatchStreamer {
   readonly #parts: BatchStreamerParts;
@@ -53,22 +57,31 @@ export class BatchStreamer {
     if (!destination.serializer.frame || !destination.uploader.openStream || !batch.records.take) return;
     let streaming = this.#streams.get(batch);
     if (!streaming) {
-      streaming = { stream: undefined, pumping: undefined, failed: undefined, controller: new AbortController(), unstored: 0 };
+      streaming = {
+        stream: undefined,
+        pumping: undefined,
+        failed: undefined,
+        controller: new AbortController(),
+        kept: this.#parts.durableSpool ? undefined : [],
+        unstored: 0,
+      };
       this.#streams.set(batch, streaming);
     }
     if (streaming.failed !== undefined || streaming.pumping) return;
     const current = streaming;
-    current.pumping = this.#pump(batch, current, false).finally(() => (current.pumping = undefined));
+    current.pumping = this.#pump(batch, current).finally(() => (current.pumping = undefined));
   }
 
   /**
-   * Writes the rest of a sealed batch to its stream and stores the object. Resolves undefined
-   * when the batch has no stream, or its stream failed before the end: deliver it whole then.
-   * Throws what storing the object at the end threw.
+   * One attempt at a sealed batch that streamed: writes the rest to its stream and stores the
+   * object. Resolves undefined when the batch never streamed, or its stream failed and the
+   * spool holds every record: upload it whole from the spool then. With the memory spool, a
+   * failed stream's pieces are uploaded whole here, in every attempt until one succeeds.
    */
   async finish(batch: Batch, signal: AbortSignal): Promise<UploadResult | undefined> {
     const streaming = this.#streams.get(batch);
     if (!streaming) return undefined;
+    const firstAttempt = batch.beginAttempt();
     const onAbort = (): void => {
       streaming.controller.abort(signal.reason);
     };
@@ -76,15 +89,22 @@ export class BatchStreamer {
     try {
       await streaming.pumping;
       if (streaming.failed === undefined) await this.#pump(batch, streaming, true);
-      if (streaming.failed !== undefined || !streaming.stream) return undefined;
-      try {
-        return await streaming.stream.end();
-      } catch (error) {
-        await this.#fail(batch, streaming, error);
-        throw error;
+      if (streaming.failed === undefined && streaming.stream) {
+        try {
+          const result = await streaming.stream.end();
+          this.#streams.delete(batch);
+          return result;
+        } catch (error) {
+          await this.#fail(batch, streaming, error);
+          throw error;
+        }
       }
+      if (!streaming.kept) {
+        this.#streams.delete(batch);
+        return undefined;
+      }
+      return await this.#uploadKept(batch, streaming, signal, firstAttempt);
     } finally {
-      this.#streams.delete(batch);
       signal.removeEventListener('abort', onAbort);
     }
   }
@@ -92,31 +112,55 @@ export class BatchStreamer {
   /** Aborts every stream still open (close): a durable spool keeps their records for the next start. */
   async stop(): Promise<void> {
     const open = [...this.#streams];
-    this.#streams.clear();
     for (const [, streaming] of open) streaming.controller.abort(new Error('sluice closed'));
-    await Promise.all(open.map(async ([batch, streaming]) => {
-      await streaming.pumping;
-      if (streaming.failed === undefined) await this.#fail(batch, streaming, new Error('sluice closed'));
-    }));
+    await Promise.all(
+      open.map(async ([batch, streaming]) => {
+        await streaming.pumping;
+        if (streaming.failed === undefined) await this.#fail(batch, streaming, new Error('sluice closed'));
+      }),
+    );
   }
 
   /** Takes, frames and writes runs while there is a full one (or, `all`, anything left). */
-  async #pump(batch: Batch, streaming: Streaming, all: boolean): Promise<void> {
-    const { destination } = batch.route;
-    const { gate } = this.#parts;
+  async #pump(batch: Batch, streaming: Streaming, all = false): Promise<void> {
+    // Read through a function: a write may fail the stream while this loop awaits it.
+    const going = (): boolean => streaming.failed === undefined;
     try {
-      while (streaming.failed === undefined && (batch.untakenBytes >= STREAM_RUN_BYTES || (all && batch.untakenBytes > 0))) {
-        const taken = batch.take();
-        const piece = await (destination.serializer.frame as (records: Uint8Array) => Promise<Uint8Array>)(await joined(taken.chunks, taken.bytes));
-        gate.add(piece.length, batch);
-        gate.release(batch, taken.bytes);
-        streaming.stream ??= this.#open(batch, streaming);
-        streaming.unstored += piece.length;
-        await streaming.stream.write(piece);
+      while (going() && (batch.untakenBytes >= STREAM_RUN_BYTES || (all && batch.untakenBytes > 0))) {
+        for (const piece of await this.#frameTaken(batch, streaming)) {
+          streaming.stream ??= this.#open(batch, streaming);
+          streaming.unstored += piece.length;
+          await streaming.stream.write(piece);
+          if (!going()) break;
+        }
       }
     } catch (error) {
       await this.#fail(batch, streaming, error);
     }
+  }
+
+  /**
+   * Takes what the batch holds and frames it a run at a time, so no piece (and no part built
+   * from it) grows with a backlog; pieces need not end on a record, since they are only ever
+   * concatenated. Counts the pieces as pending instead of the records, and keeps them for a
+   * spool that let go of the records.
+   */
+  async #frameTaken(batch: Batch, streaming: Streaming): Promise<Uint8Array[]> {
+    const { serializer } = batch.route.destination;
+    if (!serializer.frame) throw new TypeError('The serializer cannot frame runs of records.');
+    const frame = serializer.frame.bind(serializer);
+    const taken = batch.take();
+    const records = await joined(taken.chunks, taken.bytes);
+    const pieces: Uint8Array[] = [];
+    for (let offset = 0; offset < records.length; offset += STREAM_RUN_BYTES) {
+      const run = records.subarray(offset, offset + STREAM_RUN_BYTES);
+      const piece = await frame(run);
+      this.#parts.gate.add(piece.length, batch);
+      this.#parts.gate.release(batch, run.length);
+      streaming.kept?.push(piece);
+      pieces.push(piece);
+    }
+    return pieces;
   }
 
   #open(batch: Batch, streaming: Streaming): UploadStream {
@@ -129,27 +173,46 @@ export class BatchStreamer {
       contentType: destination.serializer.contentType,
       signal: streaming.controller.signal,
       onStored: (bytes) => {
+        // Kept pieces stay in memory, and counted, until the batch is delivered.
+        if (streaming.kept) return;
         streaming.unstored -= bytes;
         this.#parts.gate.release(batch, bytes);
       },
     });
   }
 
+  /** A failed stream's batch, uploaded whole from the pieces kept: the records the memory spool let go of, then the rest. */
+  async #uploadKept(batch: Batch, streaming: Streaming, signal: AbortSignal, firstAttempt: boolean): Promise<UploadResult> {
+    const kept = streaming.kept as Uint8Array[];
+    if (batch.untakenBytes > 0) await this.#frameTaken(batch, streaming);
+    const { destination } = batch.route;
+    const body = Readable.from(kept, { objectMode: false });
+    try {
+      return await destination.uploader.upload({
+        batch: batch.info(),
+        key: batch.keyFrom((info) => destination.keyFormatter.format(info, destination.serializer.extension)),
+        body,
+        contentType: destination.serializer.contentType,
+        signal,
+        firstAttempt,
+      });
+    } finally {
+      body.destroy();
+    }
+  }
+
   async #fail(batch: Batch, streaming: Streaming, error: unknown): Promise<void> {
     streaming.failed = error;
     await streaming.stream?.abort();
-    // What was written and not stored is gone with the stream.
-    this.#parts.gate.release(batch, Math.min(streaming.unstored, batch.pendingBytes));
+    // A durable spool re-reads the records: what the stream held and did not store is no longer pending.
+    if (!streaming.kept) this.#parts.gate.release(batch, Math.min(streaming.unstored, batch.pendingBytes));
     streaming.unstored = 0;
-    const fields = { destination: batch.route.destination.name, route: batch.route.routeId, identifier: batch.identifier, error: String(error) };
-    if (this.#parts.durableSpool) {
-      this.#parts.logger.warn('streaming a batch while open failed; it is delivered whole from the spool instead', fields);
-      return;
-    }
-    const lost = batch.loseTaken();
-    if (lost > 0) {
-      this.#parts.logger.error('events lost: the upload of a batch streamed while open failed for good, and the memory spool keeps no copy of what it had sent; use the file spool to keep them', { ...fields, events: lost });
-    }
+    this.#parts.logger.warn('streaming a batch while open failed; it is uploaded whole instead', {
+      destination: batch.route.destination.name,
+      route: batch.route.routeId,
+      identifier: batch.identifier,
+      error: String(error),
+    });
   }
 }
 

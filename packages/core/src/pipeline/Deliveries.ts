@@ -100,15 +100,14 @@ export class Deliveries {
       logger.warn('batch stored, but its spool files could not be removed', { identifier: batch.identifier, error: String(error) });
     }
     batch.markDelivered(result.location, now);
-    const ids = batch.deliveredIds();
-    ledger.recordDelivered(ids.given, ids.sequenceRuns);
+    ledger.recordDelivered(batch.givenIds, batch.sequenceRuns);
     stats.delivered(batch, now);
     const event: DeliveredEvent = {
       destination: batch.route.destination.name,
       route: batch.route.routeId,
       key: batch.key as string,
       location: result.location,
-      events: batch.events - batch.lostEvents,
+      events: batch.events,
       bytes: result.bytes,
       parts: result.parts,
       alreadyExisted: result.alreadyExisted,

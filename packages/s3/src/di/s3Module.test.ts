@@ -177,6 +177,7 @@ describe('parts scoped per destination', () => {
       await clock.advance(1_000);
     }
     await clock.advance(60_000);
+    await sluice.flush(); // the windows are over: wait for their uploads to finish
     // S3: one object for the minute, under the time-path layout.
     expect(s3Uploads.keys('bkt')).toHaveLength(1);
     expect(s3Uploads.keys('bkt')[0]).toMatch(/^p\/2024\/01\/01\/00\/2024-01-01-00-00-00-[0-9a-f]{64}\.gz$/);
@@ -198,6 +199,7 @@ describe('parts scoped per destination', () => {
     const sluice = createSluice({ drainOnExit: false, modules: [s3Module(), later] });
     sluice.send.s3({ bucket: 'bkt', prefix: 'p', payload: 1 });
     await clock.advance(10_000);
+    await sluice.flush();
     expect(uploader.keys('bkt')).toHaveLength(1);
     await sluice.close();
 

@@ -1,5 +1,5 @@
 import { Readable, pipeline } from 'node:stream';
-import { createGzip } from 'node:zlib';
+import { createGzip, gzip } from 'node:zlib';
 import { inject, injectable } from 'inversify';
 import { SerializationError, type Serializer } from '@sluice/core';
 import { S3_OPTIONS } from '../di/tokens.js';
@@ -53,6 +53,23 @@ export class NdjsonGzipSerializer implements Serializer {
       );
     }
     return `${line}\n`;
+  }
+
+  /**
+   * One gzip member of a run of records: members of consecutive runs, concatenated, are one
+   * gzip file that gunzip, Node's zlib, Python's gzip and Java's GZIPInputStream read whole.
+   * Compressed on libuv's threadpool, in a compression slot like a whole batch.
+   */
+  frame(records: Uint8Array): Promise<Uint8Array> {
+    return new Promise((resolve, reject) => {
+      this.#slots.take((release) => {
+        gzip(records, { level: this.#level, chunkSize: OUTPUT_CHUNK_BYTES }, (error, compressed) => {
+          release();
+          if (error) reject(error);
+          else resolve(compressed);
+        });
+      });
+    });
   }
 
   /** The stream is returned at once; compression starts when a slot is free (see CompressionSlots). */

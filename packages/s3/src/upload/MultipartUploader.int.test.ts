@@ -199,11 +199,14 @@ describe('MultipartUploader against a real S3 server', () => {
   it('writes the same key when the same batch is uploaded twice, so a retry never makes a second object', async () => {
     const options = parseS3Options({ endpoint: s3.endpoint, forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
     const inFlight = new InFlightUploads();
+    const clock = new ManualClock(Date.now());
+    const logger = new JsonLogger('silent');
     const uploader = new MultipartUploader(
       options,
       new DefaultS3ClientProvider(options),
-      new OrphanSweeper(options, new ManualClock(Date.now()), new JsonLogger('silent'), inFlight),
+      new OrphanSweeper(options, clock, logger, inFlight),
       inFlight,
+      logger,
     );
     const identity = { routeId: 's3://bkt/twice/', windowStart: Date.parse('2024-02-29T10:00:00Z'), sequence: 0, producerId: 'p1', incarnation: 'i1' };
     const batch = {

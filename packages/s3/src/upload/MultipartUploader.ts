@@ -1,13 +1,15 @@
-import { S3ServiceException } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { inject, injectable } from 'inversify';
-import type { UploadRequest, UploadResult, Uploader } from '@sluice/core';
+import { LOGGER, type Logger, type UploadRequest, type UploadResult, type Uploader, type UploadStream, type UploadStreamRequest } from '@sluice/core';
 import type { S3Options } from '../config.js';
 import type { S3Target } from '../destination/S3Target.js';
 import { S3_CLIENT_PROVIDER, S3_OPTIONS } from '../di/tokens.js';
 import { InFlightUploads } from './InFlightUploads.js';
 import { OrphanSweeper } from './OrphanSweeper.js';
 import type { S3ClientProvider } from './S3ClientProvider.js';
+import { isAlreadyExists } from './isAlreadyExists.js';
+import { MultipartStream } from './MultipartStream.js';
+import { objectParams } from './objectParams.js';
 import { toDeliveryError } from './toDeliveryError.js';
 
 /**
@@ -31,7 +33,34 @@ export class MultipartUploader implements Uploader<S3Target> {
     @inject(S3_CLIENT_PROVIDER) private readonly clients: S3ClientProvider,
     @inject(OrphanSweeper) private readonly orphans: OrphanSweeper,
     @inject(InFlightUploads) private readonly inFlight: InFlightUploads,
+    @inject(LOGGER) private readonly logger: Logger,
   ) {}
+
+  /**
+   * Starts an object whose bytes come while its batch is open (see MultipartStream): parts go
+   * up as they fill, the upload is completed at the end. The key is in flight from now on, so
+   * the orphan sweep leaves it alone.
+   */
+  openStream(request: UploadStreamRequest<S3Target>): UploadStream {
+    const { bucket, prefix } = request.batch.target;
+    const client = this.clients.clientFor(bucket).then((found) => {
+      this.orphans.noteWrite(found, bucket, prefix);
+      return found;
+    });
+    // A failed lookup is reported by the stream's first request; not an unhandled rejection here.
+    client.catch(() => {});
+    return new MultipartStream({
+      client,
+      bucket,
+      key: request.key,
+      contentType: request.contentType,
+      options: this.options,
+      logger: this.logger,
+      signal: request.signal,
+      onStored: request.onStored,
+      onSettled: this.inFlight.begin(bucket, request.key),
+    });
+  }
 
   /**
    * Stops the orphan sweeper (aborting its requests) and closes the client provider if it
@@ -69,14 +98,8 @@ export class MultipartUploader implements Uploader<S3Target> {
         leavePartsOnError: false,
         abortController,
         params: {
-          Bucket: bucket,
-          Key: request.key,
+          ...objectParams(this.options, bucket, request.key, request.contentType),
           Body: request.body,
-          ContentType: request.contentType,
-          ...(this.options.acl ? { ACL: this.options.acl } : {}),
-          ...(this.options.serverSideEncryption ? { ServerSideEncryption: this.options.serverSideEncryption } : {}),
-          ...(this.options.sseKmsKeyId ? { SSEKMSKeyId: this.options.sseKmsKeyId } : {}),
-          ...(this.options.storageClass ? { StorageClass: this.options.storageClass as never } : {}),
           ...(this.options.conditionalWrite ? { IfNoneMatch: '*' } : {}),
         },
       });
@@ -92,17 +115,9 @@ export class MultipartUploader implements Uploader<S3Target> {
       return { location, bytes, parts: Math.max(parts, 1), alreadyExisted: false };
     } catch (error) {
       if (isAlreadyExists(error)) return { location, bytes, parts: Math.max(parts, 1), alreadyExisted: true };
-      request.body.destroy();
       throw toDeliveryError(error, location);
     } finally {
       done?.();
     }
   }
-}
-
-function isAlreadyExists(error: unknown): boolean {
-  return (
-    error instanceof S3ServiceException &&
-    (error.name === 'PreconditionFailed' || error.$metadata.httpStatusCode === 412)
-  );
 }
