@@ -79,10 +79,11 @@ export class Collector {
   #url = '';
   #stopping = false;
   #closing: Promise<ShutdownReport> | undefined;
-  /** Set by a BackpressureError, cleared by the sluice's `ready` event. */
+  /** Set when a request is refused for backpressure; cleared by the sluice's `ready` event or a delivery. */
   #backpressured = false;
   /** The last spool failure of a send, cleared by the next event stored. */
   #spoolFailure: string | undefined;
+  readonly #maxPendingBytes: number;
 
   private constructor(
     readonly config: CollectorConfig,
@@ -91,6 +92,7 @@ export class Collector {
     clock: Clock,
   ) {
     this.#clock = clock;
+    this.#maxPendingBytes = config.sluice.maxPendingBytes ?? Number.POSITIVE_INFINITY;
     this.#metrics = new Metrics(sluice);
     const capacity = config.inspector.recentEvents;
     this.#feed = new LiveFeed(() => ({ events: this.#recent.list().map(viewOf), stats: this.#stats(), capacity }), () => this.#stats(), capacity);
@@ -98,6 +100,9 @@ export class Collector {
     sluice.on('delivered', (event) => {
       this.#metrics.delivered(event);
       this.#recent.delivered(event);
+      // A request refused before it reached the gate gets no 'ready' event: a delivery that
+      // brings the pending bytes down to where the gate reopens ends that backpressure too.
+      if (this.#backpressured && sluice.pendingBytes <= this.#maxPendingBytes * 0.75) this.#backpressured = false;
     });
     sluice.on('deliveryError', (event) => {
       this.#metrics.retried();
@@ -184,7 +189,7 @@ export class Collector {
   #notReady(): string[] {
     const reasons: string[] = [];
     if (this.#stopping) reasons.push('shutting down');
-    const limit = this.config.sluice.maxPendingBytes ?? Number.POSITIVE_INFINITY;
+    const limit = this.#maxPendingBytes;
     if (this.#backpressured || this.sluice.pendingBytes > limit * 0.75) {
       reasons.push(`backpressure: ${this.sluice.pendingBytes} bytes pending of ${limit} (sluice.maxPendingBytes)`);
     }
@@ -310,7 +315,7 @@ export class Collector {
     }
     const { events } = parsed;
     if (events.length === 0) return this.#refuse(reply, 400, 'no_events', 'The body holds no event. Send a JSON event, a JSON array of events, or NDJSON lines.');
-    const limit = this.config.sluice.maxPendingBytes ?? Number.POSITIVE_INFINITY;
+    const limit = this.#maxPendingBytes;
     // An event's record is never longer than its JSON in the body, so this request fits
     // whole or is refused whole: a client never has to work out which part was accepted.
     if (this.sluice.pendingBytes + body.length > limit) {
