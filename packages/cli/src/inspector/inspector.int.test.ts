@@ -51,7 +51,7 @@ describe('the inspector page', () => {
     expect(await page.locator(`${row('order-1001')} td.dest`).textContent()).toBe('0');
     expect(await page.locator('#connection').textContent()).toBe('live');
     // Survives only if the page is never reloaded.
-    await page.evaluate(() => void ((window as unknown as { marker: number }).marker = 42));
+    await page.evaluate('window.marker = 42');
 
     const delivered = waitForDelivered(c.collector.sluice, 3);
     await c.clock.advance(60_000);
@@ -60,16 +60,16 @@ describe('the inspector page', () => {
     expect(await page.locator(`${row('order-1001')} td.dest`).textContent()).toBe('1');
     const [orderKey] = await s3.keys(BUCKET, 'shop/orders/');
     expect(await page.locator(`${row('order-1001')} td.key`).textContent()).toBe(orderKey);
-    expect(await page.evaluate(() => (window as unknown as { marker: number }).marker)).toBe(42);
+    expect(await page.evaluate('window.marker')).toBe(42);
 
     // More events arrive live; filter to the pending ones; open the payload viewer.
     await c.post(ndjson([event('view-3', 'web/pageviews', { type: 'pageview', path: '/signup', ms: 240 })]), 'application/x-ndjson');
     await page.waitForSelector(`${row('view-3')}[data-status="pending"]`);
     await page.click(row('order-1001'));
-    await page.waitForFunction(() => document.querySelector('#viewer-payload')?.textContent?.includes('"orderId": 1001'));
+    await page.waitForSelector('#viewer-payload:has-text(\'"orderId": 1001\')');
     await page.screenshot({ path: path.join(output, 'inspector.png') });
     await page.selectOption('#filter-status', 'pending');
-    expect(await page.locator('#events tbody tr:not([hidden])').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.id))).toEqual(['view-3']);
+    expect(await page.locator('#events tbody tr:not([hidden])').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id')))).toEqual(['view-3']);
     await page.selectOption('#filter-status', '');
     await page.selectOption('#filter-destination', 's3');
     expect(await page.locator('#events tbody tr:not([hidden])').count()).toBe(4);
@@ -90,9 +90,9 @@ describe('the inspector page', () => {
     await page.goto(`${c.url}/`);
     await page.waitForSelector('#events tbody tr');
     await page.click('#events tbody tr');
-    await page.waitForFunction(() => document.querySelector('#viewer-payload')?.textContent?.includes('<script>'));
+    await page.waitForSelector('#viewer-payload:has-text("<script>")');
 
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: string }).__pwned)).toBeUndefined();
+    expect(await page.evaluate('window.__pwned')).toBeUndefined();
     expect(await page.locator('#events img, #events script, #events svg, #viewer img, #viewer script, #viewer svg').count()).toBe(0);
     expect(await page.locator('#events tbody tr td.id').textContent()).toBe(hostileId);
     expect(await page.locator('#viewer-payload').textContent()).toContain('<img src=x onerror=');
