@@ -1,3 +1,4 @@
+/* global fetch */
 // The collector under load, in a process of its own so its RSS is its own: `sluice serve`'s
 // Collector with the default durable file spool, writing to the bench's s3rver.
 // argv: <endpoint> <spool folder>. Prints {"url"} when listening; on SIGTERM shuts down
