@@ -1,0 +1,28 @@
+/* global fetch */
+// The collector under load, in a process of its own so its RSS is its own: `sluice serve`'s
+// Collector with the default durable file spool, writing to the bench's s3rver.
+// argv: <endpoint> <spool folder>. Prints {"url"} when listening; on SIGTERM shuts down
+// gracefully and prints {"drained","undeliveredEvents","accepted","maxRssBytes"}.
+import { Collector, parseCollectorConfig } from '@sluice/cli';
+import { CREDENTIALS } from './bucket.mjs';
+
+const [endpoint, directory] = process.argv.slice(2);
+const collector = await Collector.start(
+  parseCollectorConfig({
+    listen: { host: '127.0.0.1', port: 0 },
+    spool: { type: 'file', directory },
+    s3: { endpoint, forcePathStyle: true, credentials: { ...CREDENTIALS } },
+    // Objects every 8 MiB, so uploads go on during the run as they would across minutes.
+    batch: { maxBytes: 8 * 1024 * 1024 },
+    sluice: { logLevel: 'warn', healthLogIntervalMs: 0 },
+  }),
+);
+process.stdout.write(`${JSON.stringify({ url: collector.url })}\n`);
+process.once('SIGTERM', async () => {
+  // Counted by the collector: a load tool stops counting answers still in flight at its end.
+  const metrics = await (await fetch(`${collector.url}/metrics`)).text();
+  const accepted = Number(/^sluice_events_accepted_total (\d+)$/m.exec(metrics)?.[1]);
+  const report = await collector.close(120_000);
+  process.stdout.write(`${JSON.stringify({ ...report, accepted, maxRssBytes: process.resourceUsage().maxRSS * 1024 })}\n`);
+  process.exit(0);
+});

@@ -1,0 +1,77 @@
+// The collector under load (`node bench/collector.mjs [--smoke] [--seconds N]`): autocannon on
+// loopback against `sluice serve`'s collector (file spool, s3rver behind it), two scenarios:
+// NDJSON bodies of 1,000 events, and one JSON event per request. Then a graceful shutdown and
+// every line read back from the bucket: nothing answered with 202 may be missing.
+// Prints one JSON line: events/s accepted, p50/p99 latency, peak RSS of the collector, lost.
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { adminClient, countLines } from './bucket.mjs';
+import { generateEvents } from './events.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const { values: args } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, seconds: { type: 'string' } } });
+const seconds = Number(args.seconds ?? (args.smoke ? 2 : 15));
+
+/** Starts a node script, resolves with its first stdout JSON line and a way to read the last. */
+function start(script, argv) {
+  const child = spawn(process.execPath, ['--no-warnings', path.join(here, script), ...argv], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+  let out = '';
+  child.stdout.on('data', (chunk) => (out += chunk));
+  const first = new Promise((resolve, reject) => {
+    child.stdout.on('data', () => out.includes('\n') && resolve(JSON.parse(out.split('\n')[0])));
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+  const stop = () =>
+    new Promise((resolve) => {
+      child.once('exit', () => resolve(JSON.parse(out.trim().split('\n').at(-1))));
+      child.kill('SIGTERM');
+    });
+  return { first, stop };
+}
+
+const s3 = start('s3server.mjs', []);
+const { port } = await s3.first;
+const endpoint = `http://127.0.0.1:${port}`;
+
+async function scenario(name, body, contentType, eventsPerRequest, connections) {
+  const spool = await mkdtemp(path.join(tmpdir(), 'sluice-bench-collector-'));
+  const collector = start('collector-server.mjs', [endpoint, spool]);
+  const { url } = await collector.first;
+  const result = await autocannon({ url: `${url}/v1/events`, method: 'POST', headers: { 'content-type': contentType }, body, connections, duration: seconds });
+  const shutdown = await collector.stop();
+  const accepted = shutdown.accepted;
+  await rm(spool, { recursive: true, force: true });
+  const landed = await countLines(adminClient(endpoint), `${name}/`);
+  return {
+    eventsPerRequest,
+    connections,
+    seconds,
+    requestsPerSecond: Math.round(result['2xx'] / result.duration),
+    eventsPerSecond: Math.round((result['2xx'] * eventsPerRequest) / result.duration),
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    accepted,
+    delivered: landed.lines,
+    objects: landed.objects,
+    lost: accepted - landed.lines,
+    drainedAtShutdown: shutdown.drained,
+    collectorMaxRssMiB: Math.round(shutdown.maxRssBytes / 1024 / 1024),
+  };
+}
+
+const payloads = generateEvents(1_000, 7);
+const line = (prefix, payload) => JSON.stringify({ bucket: 'bench', prefix, payload });
+const results = {};
+results.ndjson1000 = await scenario('collector-ndjson', payloads.map((p) => line('collector-ndjson', p)).join('\n'), 'application/x-ndjson', 1_000, 4);
+results.oneEventPerRequest = await scenario('collector-single', line('collector-single', payloads[0]), 'application/json', 1, 32);
+await s3.stop().catch(() => {});
+const ok = Object.values(results).every((r) => r.lost === 0 && r.errors === 0);
+process.stdout.write(`${JSON.stringify({ scenario: 'collector', target: 100_000, ok, ...results })}\n`);
+if (!ok) process.exitCode = 1;

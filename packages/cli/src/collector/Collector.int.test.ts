@@ -1,0 +1,198 @@
+import net from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startS3Server, type TestS3Server } from '../../../s3/test-support/s3Server.js';
+import { BUCKET, startTestCollector, type TestCollector } from '../../test-support/testCollector.js';
+import { waitForDelivered } from '../../test-support/waitForDelivered.js';
+
+const event = (payload: unknown, extra: Record<string, unknown> = {}) => ({ destination: 's3', bucket: BUCKET, prefix: 'web', payload, ...extra });
+const ndjson = (events: unknown[]) => `${events.map((e) => JSON.stringify(e)).join('\n')}\n`;
+
+let s3: TestS3Server;
+let c: TestCollector | undefined;
+beforeAll(async () => void (s3 = await startS3Server([BUCKET])));
+afterAll(() => s3.close());
+afterEach(async () => {
+  await c?.close();
+  c = undefined;
+  for (const key of await s3.keys(BUCKET)) await s3.client.send(new (await import('@aws-sdk/client-s3')).DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
+});
+
+describe('POST /v1/events', () => {
+  it('accepts a JSON event, a JSON array and NDJSON with 202 and the ids, and delivers every line once the minute ends', async () => {
+    c = await startTestCollector({}, s3);
+    const one = await c.post(JSON.stringify(event({ n: 1 }, { id: 'evt-1' })));
+    const array = await c.post(JSON.stringify([event({ n: 2 }), event({ n: 3 })]));
+    const lines = await c.post(`${ndjson([event({ n: 4 }), event({ n: 5 })])}\r\n\n`, 'application/x-ndjson');
+    expect([one.status, array.status, lines.status]).toEqual([202, 202, 202]);
+    expect(one.body).toEqual({ accepted: 1, ids: ['evt-1'] });
+    expect(array.body.accepted).toBe(2);
+    expect(lines.body.ids).toHaveLength(2);
+
+    const before = JSON.parse((await c.get('/v1/events/evt-1')).text);
+    expect(before).toMatchObject({ id: 'evt-1', dest: 0, destinations: [{ bucket: BUCKET, prefix: 'web', status: 'pending', key: null }], payload: { n: 1 } });
+
+    const delivered = waitForDelivered(c.collector.sluice, 5);
+    await c.clock.advance(60_000);
+    await delivered;
+    expect(((await c.lines()) as Array<{ n: number }>).map((l) => l.n).sort()).toEqual([1, 2, 3, 4, 5]);
+    const [key] = await s3.keys(BUCKET);
+    const after = JSON.parse((await c.get('/v1/events/evt-1')).text);
+    expect(after).toMatchObject({ dest: 1, destinations: [{ status: 'delivered', key }] });
+    const metrics = (await c.get('/metrics')).text;
+    expect(metrics).toMatch(/^sluice_events_accepted_total 5$/m);
+    expect(metrics).toMatch(/^sluice_events_delivered_total 5$/m);
+    expect(metrics).toMatch(/^sluice_batches_delivered_total 1$/m);
+    expect(metrics).toMatch(/^sluice_pending_bytes 0$/m);
+  });
+
+  it('answers 400 naming each bad line (malformed JSON, invalid event, line too long) and accepts nothing of the request', async () => {
+    c = await startTestCollector({ limits: { lineBytes: 200 } }, s3);
+    const body = [JSON.stringify(event({ ok: true })), '{"bucket": "collector-test", "payload": ', JSON.stringify(event(1, { bucket: 'Not_A_Bucket' })), JSON.stringify(event('x'.repeat(300)))].join('\n');
+    const answer = await c.post(body, 'application/x-ndjson');
+    expect(answer.status).toBe(400);
+    expect(answer.body.message).toMatch(/3 event\(s\) are invalid; nothing of the request was accepted/);
+    const errors = answer.body.errors as Array<{ line: number; error: string; message: string; issues?: Array<{ field: string; fix: string }> }>;
+    expect(errors.map((e) => [e.line, e.error])).toEqual([[2, 'invalid_json'], [3, 'invalid_event'], [4, 'line_too_long']]);
+    expect(errors[1]?.issues?.[0]).toMatchObject({ field: '/bucket', fix: expect.stringMatching(/lowercase letters/) });
+    expect(errors[2]?.message).toMatch(/over the limit of 200 bytes \(limits.lineBytes\)/);
+
+    const missing = await c.post(JSON.stringify({ bucket: BUCKET }));
+    expect(missing.status).toBe(400);
+    expect(JSON.stringify(missing.body.errors)).toMatch(/\/payload.*is required/);
+    const malformed = await c.post('{"bucket": ');
+    expect(malformed).toMatchObject({ status: 400, body: { errors: [{ line: 1, error: 'invalid_json' }] } });
+
+    await c.collector.sluice.flush();
+    expect(await s3.keys(BUCKET)).toEqual([]);
+    expect((await c.get('/metrics')).text).toMatch(/^sluice_events_accepted_total 0$/m);
+  });
+
+  it('answers 413 past the body limit, 415 for another content type or encoding, and keeps what it accepted before', async () => {
+    c = await startTestCollector({ limits: { bodyBytes: 4096, eventsPerRequest: 10 } }, s3);
+    expect((await c.post(JSON.stringify(event({ kept: true })))).status).toBe(202);
+    const big = await c.post(ndjson(Array.from({ length: 100 }, (_, i) => event({ i, pad: 'x'.repeat(40) }))), 'application/x-ndjson');
+    expect(big.status).toBe(413);
+    expect(big.body.message).toMatch(/over the limit of 4096 bytes \(limits.bodyBytes\)/);
+    const many = await c.post(ndjson(Array.from({ length: 11 }, (_, i) => event(i))), 'application/x-ndjson');
+    expect(many).toMatchObject({ status: 413, body: { error: 'too_many_events' } });
+    const text = await c.post(JSON.stringify(event(1)), 'text/plain');
+    expect(text).toMatchObject({ status: 415, body: { error: 'unsupported_media_type' } });
+    expect(text.body.message).toMatch(/application\/x-ndjson/);
+    const gzip = await c.post(JSON.stringify(event(1)), 'application/json', { 'content-encoding': 'gzip' });
+    expect(gzip).toMatchObject({ status: 415, body: { error: 'unsupported_encoding' } });
+
+    const delivered = waitForDelivered(c.collector.sluice, 1);
+    await c.clock.advance(60_000);
+    await delivered;
+    expect(await c.lines()).toEqual([{ kept: true }]);
+  });
+
+  it('answers 429 with Retry-After under backpressure, is not ready meanwhile, and accepts again once delivered', async () => {
+    c = await startTestCollector({ sluice: { maxPendingBytes: 4096, maxEventBytes: 1024 } }, s3);
+    // The first body fits under 4096 bytes; the second would take the pending bytes past it.
+    const filler = ndjson(Array.from({ length: 25 }, (_, i) => event({ i, pad: 'y'.repeat(60) })));
+    expect((await c.post(filler, 'application/x-ndjson')).status).toBe(202);
+    const refused = await c.post(filler, 'application/x-ndjson');
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(refused.body).toMatchObject({ error: 'backpressure', accepted: 0 });
+    expect(refused.body.message).toMatch(/Nothing of the request was accepted/);
+    const ready = await c.get('/readyz');
+    expect(ready.status).toBe(503);
+    expect(ready.text).toMatch(/backpressure/);
+
+    const delivered = waitForDelivered(c.collector.sluice, 25);
+    await c.clock.advance(60_000);
+    await delivered;
+    expect((await c.get('/readyz')).status).toBe(200);
+    expect((await c.post(JSON.stringify(event({ after: true })))).status).toBe(202);
+    expect((await c.get('/metrics')).text).toMatch(/^sluice_events_rejected_total\{reason="backpressure"\} 25$/m);
+  });
+
+  it('answers 408 to a client that does not send its body in time, and stays available to others', async () => {
+    c = await startTestCollector({ limits: { requestTimeoutMs: 500, headersTimeoutMs: 500 } }, s3);
+    const { port } = new URL(c.url);
+    const socket = net.connect(Number(port), '127.0.0.1');
+    let answer = '';
+    socket.on('data', (chunk) => (answer += chunk));
+    const closed = new Promise((resolve) => socket.on('close', resolve));
+    socket.write(`POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"bucket":`);
+    await closed;
+    expect(answer).toMatch(/^HTTP\/1.1 408 Request Timeout/);
+    expect(answer).toMatch(/not received whole within 500 ms \(limits.requestTimeoutMs\)/);
+    expect((await c.post(JSON.stringify(event(1)))).status).toBe(202);
+  });
+
+  it('takes ten thousand distinct prefixes in one request, stays ready, and loses none of them at a shutdown deadline', async () => {
+    c = await startTestCollector({}, s3);
+    const events = Array.from({ length: 10_000 }, (_, i) => event({ i }, { prefix: `tenant-${i}` }));
+    const answer = await c.post(ndjson(events), 'application/x-ndjson');
+    expect(answer.status).toBe(202);
+    expect(answer.body.accepted).toBe(10_000);
+    expect((await c.get('/readyz')).status).toBe(200);
+    const metrics = (await c.get('/metrics')).text;
+    expect(metrics).toMatch(/^sluice_pending_events 10000$/m);
+    expect(metrics).toMatch(/^sluice_routes 10000$/m);
+    expect((await c.post(JSON.stringify(event({ i: 10_000 }, { prefix: 'after' })))).status).toBe(202);
+
+    // Ten thousand objects take s3rver minutes: shut down with a deadline instead, and find
+    // every event either in the bucket or in the file spool for the next start.
+    const closing = c.collector.close(1_000);
+    await c.clock.advance(1_000);
+    const report = await closing;
+    const delivered = (await c.lines()) as Array<{ i: number }>;
+    const spooled = await spooledRecords(c.spoolDirectory);
+    expect(report).toMatchObject({ drained: false, kept: true });
+    // Counted at the deadline; uploads in flight then may still have finished.
+    expect(report.undeliveredEvents).toBeGreaterThanOrEqual(10_001 - delivered.length);
+    const found = new Set([...delivered, ...spooled].map((record) => record.i));
+    expect(found.size).toBe(10_001);
+  });
+});
+
+/** The records of the pending batches a file spool holds (batches/*.ndjson, one record a line). */
+async function spooledRecords(directory: string): Promise<Array<{ i: number }>> {
+  const { readdir, readFile } = await import('node:fs/promises');
+  const records: Array<{ i: number }> = [];
+  for (const name of await readdir(`${directory}/batches`)) {
+    if (!name.endsWith('.ndjson')) continue;
+    for (const line of (await readFile(`${directory}/batches/${name}`, 'utf8')).split('\n')) if (line) records.push(JSON.parse(line));
+  }
+  return records;
+}
+
+describe('authorization', () => {
+  it('asks for a bearer token when tokens are configured, and compares it', async () => {
+    const token = 'a-test-token-of-sufficient-length';
+    c = await startTestCollector({ auth: { tokens: [token] } }, s3);
+    const none = await c.post(JSON.stringify(event(1)));
+    expect(none).toMatchObject({ status: 401, body: { error: 'unauthorized' } });
+    expect(none.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    expect((await c.post(JSON.stringify(event(1)), 'application/json', { authorization: `Bearer ${token}x` })).status).toBe(401);
+    expect((await c.post(JSON.stringify(event(1)), 'application/json', { authorization: `Bearer ${token}` })).status).toBe(202);
+    expect((await c.get('/metrics')).status).toBe(401);
+    expect((await c.get('/healthz')).status).toBe(200);
+  });
+
+  it('without tokens answers only to loopback host names', async () => {
+    c = await startTestCollector({}, s3);
+    const answer = await new Promise<string>((resolve) => {
+      const socket = net.connect(Number(new URL(c!.url).port), '127.0.0.1');
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk));
+      socket.on('end', () => resolve(text));
+      socket.write('GET /v1/events/x HTTP/1.1\r\nHost: attacker.example\r\nConnection: close\r\n\r\n');
+    });
+    expect(answer).toMatch(/^HTTP\/1.1 403/);
+    expect(answer).toMatch(/not a loopback name/);
+  });
+});
+
+describe('GET /v1/events/:id', () => {
+  it('answers 404 with a reason for an unknown id', async () => {
+    c = await startTestCollector({}, s3);
+    const answer = await c.get('/v1/events/nope');
+    expect(answer.status).toBe(404);
+    expect(JSON.parse(answer.text).message).toMatch(/No event "nope"/);
+  });
+});

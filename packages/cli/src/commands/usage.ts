@@ -1,0 +1,70 @@
+/** Help texts, one per command; `sluice help <command>` prints them. */
+export const EXIT_CODES_TEXT = `Exit codes:
+  0  done (serve: shut down after delivering, or with the rest kept in the file spool)
+  1  failed at run time: cannot listen, spool locked or unusable, S3 unreachable, file error
+  2  wrong usage or invalid config (the message names the option or key and the fix)
+  3  needs a person: verify found a permission missing; dead-letters found dead letters
+  4  serve: shut down with accepted events lost (memory spool, deadline passed)`;
+
+export const USAGE: Record<string, string> = {
+  main: `Usage: sluice <command> [options]
+
+Commands:
+  serve         the HTTP collector and the inspector page
+  policy        print the minimal bucket policy
+  verify        check, with the delivering credentials, that a bucket grants what delivery needs
+  dead-letters  list the dead letters of a spool
+  replay        move dead letters back to pending, for the next start to deliver
+
+sluice help <command> (or sluice <command> --help) for its options.
+
+${EXIT_CODES_TEXT}`,
+  serve: `Usage: sluice serve [--config sluice.config.json] [--host H] [--port N] [--print-config]
+
+Collects events over HTTP and delivers them to S3, one gzip NDJSON object per bucket, prefix
+and minute. Every event answered with 202 is in the spool (on disk by default) first.
+
+  --config FILE   the config (default: ./sluice.config.json if it exists; otherwise a demo:
+                  an embedded test S3 server, data under .sluice-demo/)
+  --host H        listen address (overrides listen.host)
+  --port N        listen port (overrides listen.port; 0 picks a free one)
+  --print-config  print the effective config, secrets masked, and exit
+
+Strings "\${NAME}" in the config are read from the environment variable NAME (for tokens
+and credentials). S3 credentials default to the AWS SDK chain (AWS_ACCESS_KEY_ID, profile, role).
+
+Endpoints: POST /v1/events, GET /v1/events/:id, GET /healthz, GET /readyz, GET /metrics,
+and the inspector page at /. SIGTERM or SIGINT: stop listening, deliver for at most
+shutdownTimeoutMs, keep the rest in the spool; a second signal exits at once.
+
+${EXIT_CODES_TEXT}`,
+  policy: `Usage: sluice policy --bucket B --principal ARN [--prefix P]
+
+Prints the minimal bucket policy for delivery (AbortMultipartUpload, GetBucketLocation,
+PutObject, PutObjectAcl, ListBucketMultipartUploads). With --prefix, the object actions are
+limited to keys under the prefix.
+
+${EXIT_CODES_TEXT}`,
+  verify: `Usage: sluice verify --bucket B [--prefix P] [--config FILE] [--endpoint URL] [--region R]
+                     [--acl bucket-owner-full-control] [--principal ARN]
+
+Checks with the delivering credentials (the config's s3 section, else the AWS SDK chain) that
+each permission delivery needs is granted, one line each, and writes nothing: PutObject is
+proven with a multipart upload that is aborted, never completed. On failure prints the policy
+that grants what is missing (--principal fills in the ARN).
+
+${EXIT_CODES_TEXT}`,
+  'dead-letters': `Usage: sluice dead-letters (--spool DIR | --config FILE)
+
+Lists the spool's dead letters (batches given up on, with the reason), pending batches and
+unreadable files. Exit code 3 when there are dead letters or unreadable files.
+
+${EXIT_CODES_TEXT}`,
+  replay: `Usage: sluice replay (--spool DIR | --config FILE) [--id ID ...]
+
+Moves dead letters (all, or those named) back to the pending batches, with a progress bar on a
+terminal and one line per batch when piped. The next 'sluice serve' on the spool delivers
+them; stop the collector that holds the spool first.
+
+${EXIT_CODES_TEXT}`,
+};

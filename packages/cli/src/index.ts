@@ -1,0 +1,10 @@
+export { Collector, type CollectorOptions, type ShutdownReport } from './collector/Collector.js';
+export { eventEnvelopeSchema, type EventEnvelope } from './collector/eventEnvelopeSchema.js';
+export type { CliIo } from './commands/CliIo.js';
+export { EXIT } from './commands/exitCodes.js';
+export { collectorConfigSchema, parseCollectorConfig, type CollectorConfig, type CollectorConfigInput } from './config.js';
+export { loadCollectorConfig } from './config/loadCollectorConfig.js';
+export { maskSecrets } from './config/maskSecrets.js';
+export { startEmbeddedS3, EMBEDDED_S3_CREDENTIALS, type EmbeddedS3 } from './demo/startEmbeddedS3.js';
+export { main } from './main.js';
+export { verifyBucket, type PermissionCheck, type VerifyOptions, type VerifyReport } from './verify/verifyBucket.js';

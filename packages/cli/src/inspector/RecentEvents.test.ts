@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import type { DeliveredEvent } from '@sluice/core';
+import { RecentEvents, type RecentEventsChange } from './RecentEvents.js';
+
+const entry = (id: string, route = 's3://b/p/') => ({ id, acceptedAt: 0, destination: 's3', bucket: 'b', prefix: 'p', route, payload: { id } });
+const delivered = (route: string, key: string): DeliveredEvent => ({ destination: 's3', route, key, location: `s3://b/${key}`, events: 1, bytes: 10, parts: 1, alreadyExisted: false, attempts: 1 });
+
+describe('RecentEvents', () => {
+  it('keeps the last `capacity` events, oldest first', () => {
+    const recent = new RecentEvents(3, () => 0);
+    recent.add(['a', 'b'].map((id) => entry(id)));
+    recent.add(['c', 'd'].map((id) => entry(id)));
+    expect(recent.list().map((e) => e.id)).toEqual(['b', 'c', 'd']);
+    expect(recent.get('a')).toBeUndefined();
+    recent.add(['e', 'f', 'g', 'h', 'i'].map((id) => entry(id)));
+    expect(recent.list().map((e) => [e.id, e.seq])).toEqual([['g', 6], ['h', 7], ['i', 8]]);
+  });
+
+  it('marks delivered, with the key and the Dest count, only the events of the route whose count rose', () => {
+    const counts = new Map<string, number>();
+    const changes: RecentEventsChange[] = [];
+    const recent = new RecentEvents(10, (id) => counts.get(id) ?? 0, (change) => changes.push(change));
+    recent.add([entry('a'), entry('b'), entry('c', 's3://b/other/')]);
+    counts.set('a', 1);
+    recent.delivered(delivered('s3://b/p/', 'p/key-1.gz'));
+    expect(recent.get('a')).toMatchObject({ status: 'delivered', dest: 1, key: 'p/key-1.gz' });
+    expect(recent.get('b')).toMatchObject({ status: 'pending', dest: 0, key: undefined });
+    expect(recent.get('c')).toMatchObject({ status: 'pending' });
+    expect(changes.at(-1)?.updated.map((e) => e.id)).toEqual(['a']);
+  });
+
+  it('shows failing routes as retrying and given-up batches as dead letters', () => {
+    const recent = new RecentEvents(10, () => 0);
+    recent.add([entry('a')]);
+    recent.deliveryError({ destination: 's3', route: 's3://b/p/', key: undefined, events: 1, attempt: 1, retryable: true, retryInMs: 1000, code: 'SlowDown', error: new Error() });
+    expect(recent.get('a')).toMatchObject({ status: 'retrying', lastError: 'SlowDown' });
+    recent.deadLetter({ identifier: 'x', destination: 's3', route: 's3://b/p/', key: undefined, events: 1, bytes: 1, reason: { at: 0, code: 'AccessDenied', message: '', attempts: 9, firstFailureAt: 0 } });
+    expect(recent.get('a')).toMatchObject({ status: 'dead-letter', lastError: 'AccessDenied' });
+  });
+});
