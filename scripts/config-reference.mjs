@@ -5,6 +5,7 @@ import { sluiceOptionsSchema } from '@sluice/core';
 import { minuteBatcherOptionsSchema } from '@sluice/batcher-minute';
 import { s3OptionsSchema, s3ParamsSchema } from '@sluice/s3';
 import { fileSpoolOptionsSchema } from '@sluice/spool-file';
+import { collectorConfigSchema } from '@sluice/cli';
 
 const sections = [
   ['`createSluice(options)` — @sluice/core', sluiceOptionsSchema],
@@ -12,6 +13,7 @@ const sections = [
   ['`send.s3(params)` — @sluice/s3', { ...s3ParamsSchema, properties: { ...s3ParamsSchema.properties, payload: { description: 'The event: any JSON-serializable value. Required.' }, id: { type: 'string', description: 'Event id shared by the sends of one event to several destinations (for deliveredCount). Default: a fresh id.' } } }],
   ['`minuteBatcherModule(options)` — @sluice/batcher-minute', minuteBatcherOptionsSchema],
   ['`fileSpoolModule(options)` — @sluice/spool-file', fileSpoolOptionsSchema],
+  ['`sluice serve --config` file — @sluice/cli', collectorConfigSchema],
 ];
 
 function type(schema) {

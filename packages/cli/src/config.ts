@@ -153,6 +153,6 @@ export const collectorConfigSchema = {
 const validate = compileValidator<CollectorConfig>('sluice serve config', collectorConfigSchema);
 
 /** Validates a config and fills in defaults; throws ValidationError naming each bad key and its fix. */
-export function parseCollectorConfig(input: CollectorConfigInput | unknown = {}): CollectorConfig {
+export function parseCollectorConfig(input: unknown = {}): CollectorConfig {
   return validate(structuredClone(input));
 }

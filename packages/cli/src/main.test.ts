@@ -51,7 +51,7 @@ describe('sluice', () => {
       expect.objectContaining({ Action: ['s3:GetBucketLocation', 's3:ListBucketMultipartUploads'], Resource: 'arn:aws:s3:::my-bucket' }),
       expect.objectContaining({ Action: ['s3:AbortMultipartUpload', 's3:PutObject', 's3:PutObjectAcl'], Resource: 'arn:aws:s3:::my-bucket/logs/*' }),
     ]);
-    expect(await run(['policy', '--bucket', 'my-bucket', '--principal', 'me'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/not an IAM principal ARN/) });
+    expect(await run(['policy', '--bucket', 'my-bucket', '--principal', 'me'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/\/principalArn: "me" is invalid: is not an ARN\. Give the ARN of the role or user/) });
   });
 });
 
@@ -62,8 +62,8 @@ describe('sluice serve --print-config', () => {
     expect(code).toBe(0);
     expect(stdout).not.toMatch(/abcdefghijklmnop|wJalrXUtnFEMI|AKIAEXAMPLEKEY12345/);
     const printed = JSON.parse(stdout);
-    expect(printed.auth.tokens).toEqual(['tok-…(30 characters)']);
-    expect(printed.s3.credentials.secretAccessKey).toBe('wJal…(40 characters)');
+    expect(printed.auth.tokens).toEqual(['***(30 characters)']);
+    expect(printed.s3.credentials.secretAccessKey).toBe('***(40 characters)');
     expect(printed).toMatchObject({ listen: { host: '127.0.0.1', port: 9000 }, spool: { type: 'file', directory: '.sluice/spool', fsync: 'interval' }, limits: { bodyBytes: 16777216 }, inspector: { recentEvents: 1000 } });
   });
 
@@ -73,7 +73,7 @@ describe('sluice serve --print-config', () => {
     expect(code).toBe(2);
     expect(stderr).toMatch(/\/limits\/bodyBytes: "big" is invalid: must be integer/);
     expect(stderr).toMatch(/\/s3\/partSizeBytes: 1 is invalid: must be >= 5242880\. S3 requires parts of at least 5 MiB/);
-    expect(stderr).toMatch(/\/spool\/typo: 1 is invalid: is not a known option \(known: type, directory, fsync, fsyncIntervalMs\)/);
+    expect(stderr).toMatch(/\/spool\/typo: is not a known option \(known: type, directory, fsync, fsyncIntervalMs\)/);
   });
 
   it('names an unset environment variable, and refuses a non-loopback address without tokens', async () => {
@@ -96,7 +96,7 @@ describe('sluice dead-letters and replay', () => {
       batch.append('{"n":1}\n');
       batch.deadLetter({ at: 0, code: 'AccessDenied', message: 'Access Denied', attempts: 7, firstFailureAt: 0 });
     }
-    void spool.close();
+    spool.close();
     return directory;
   }
 

@@ -47,7 +47,7 @@ export async function main(argv: readonly string[], io: CliIo, signals?: SignalS
   let values: Record<string, string | boolean | string[] | undefined>;
   try {
     const parsed = parseArgs({ args: rest, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
-    values = parsed.values as typeof values;
+    values = parsed.values;
   } catch (error) {
     return usageError((error as Error).message, command, io);
   }

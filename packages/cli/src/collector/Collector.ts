@@ -270,7 +270,7 @@ export class Collector {
 
     app.post('/v1/events', { preHandler: requireAuth }, (request, reply) => this.#postEvents(request, reply));
     app.get('/v1/events/:id', { preHandler: requireAuth }, (request, reply) => this.#getEvent((request.params as { id: string }).id, reply));
-    app.get('/healthz', async () => ({ status: 'ok' }));
+    app.get('/healthz', () => ({ status: 'ok' }));
     app.get('/readyz', async (_request, reply) => {
       const reasons = this.#notReady();
       return reply.code(reasons.length === 0 ? 200 : 503).send({ ready: reasons.length === 0, reasons });

@@ -4,7 +4,7 @@ import { s3RouteId } from './s3RouteId.js';
 
 describe('s3RouteId', () => {
   // The parts are not used by route(); the destination's own answer is the reference.
-  const destination = new S3Destination(undefined as never, undefined as never, undefined as never);
+  const destination = new S3Destination(undefined as never, undefined as never, undefined as never, undefined as never);
 
   it.each(['', 'logs', 'logs/', '/logs/app/', 'a/b/c'])('matches S3Destination.route() for prefix %j', (prefix) => {
     expect(s3RouteId('my-bucket', prefix)).toBe(destination.route({ bucket: 'my-bucket', prefix }).id);

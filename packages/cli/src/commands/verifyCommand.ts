@@ -29,13 +29,14 @@ export async function verifyCommand(args: VerifyArgs, io: CliIo): Promise<number
   const file = configFile(args.config, io);
   const s3: S3OptionsInput = file ? readConfig(file, io).s3 : {};
   const endpoint = args.endpoint ?? s3.endpoint;
-  const acl = (args.acl as 'bucket-owner-full-control' | undefined) ?? s3.acl;
+  const acl = args.acl ?? s3.acl;
   const client = new S3Client({
     endpoint,
     region: args.region ?? s3.region ?? 'us-east-1',
     forcePathStyle: s3.forcePathStyle ?? endpoint !== undefined,
     followRegionRedirects: true,
-    ...(s3.credentials ? { credentials: { ...s3.credentials } } : {}),
+    // A provider function is passed as it is; an object as a copy, since the SDK annotates it.
+    ...(s3.credentials ? { credentials: typeof s3.credentials === 'function' ? s3.credentials : { ...s3.credentials } } : {}),
     maxAttempts: 2,
   });
   const out = (line: string) => io.stdout.write(`${line}\n`);

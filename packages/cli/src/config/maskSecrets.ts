@@ -1,8 +1,8 @@
 import type { CollectorConfig } from '../config.js';
 
-/** Shows that a secret is set, and which one, without showing it. */
+/** Shows that a secret is set, and how long it is, without showing any of it. */
 function mask(secret: string): string {
-  return secret.length >= 16 ? `${secret.slice(0, 4)}…(${secret.length} characters)` : `***(${secret.length} characters)`;
+  return `***(${secret.length} characters)`;
 }
 
 /**
@@ -10,7 +10,8 @@ function mask(secret: string): string {
  * else as the collector will use it.
  */
 export function maskSecrets(config: CollectorConfig): CollectorConfig {
-  const credentials = config.s3.credentials;
+  // A config file holds credentials as an object; a provider function has nothing to show.
+  const credentials = typeof config.s3.credentials === 'function' ? undefined : config.s3.credentials;
   return {
     ...config,
     auth: { tokens: config.auth.tokens.map(mask) },

@@ -42,7 +42,8 @@ const PREVIEW_CHARS = 120;
 export function viewOf(event: RecentEvent): RecentEventView {
   let preview: string;
   try {
-    preview = JSON.stringify(event.payload) ?? String(event.payload);
+    // JSON.stringify gives undefined for undefined, a function or a symbol.
+    preview = (JSON.stringify as (value: unknown) => string | undefined)(event.payload) ?? '(undefined)';
   } catch {
     preview = '(not JSON)';
   }

@@ -86,7 +86,9 @@ describe('the inspector page', () => {
     expect((await c.post(JSON.stringify(event(hostileId, 'web', hostile)))).status).toBe(202);
     page = await browser.newPage();
     const violations: string[] = [];
-    page.on('console', (message) => void (/Content Security Policy/.test(message.text()) && violations.push(message.text())));
+    page.on('console', (message) => {
+      if (/Content Security Policy/.test(message.text())) violations.push(message.text());
+    });
     await page.goto(`${c.url}/`);
     await page.waitForSelector('#events tbody tr');
     await page.click('#events tbody tr');

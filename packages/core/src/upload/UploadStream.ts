@@ -1,5 +1,5 @@
 import type { BatchInfo } from '../batch/BatchInfo.js';
-import type { UploadResult } from './Uploader.js';
+import type { UploadResult } from './UploadResult.js';
 
 /** What an uploader needs to start writing an object before all of its bytes exist. */
 export interface UploadStreamRequest<Target = unknown> {

@@ -1,6 +1,9 @@
 import type { Readable } from 'node:stream';
 import type { BatchInfo } from '../batch/BatchInfo.js';
+import type { UploadResult } from './UploadResult.js';
 import type { UploadStream, UploadStreamRequest } from './UploadStream.js';
+
+export type { UploadResult } from './UploadResult.js';
 
 export interface UploadRequest<Target = unknown> {
   readonly batch: BatchInfo<Target>;
@@ -17,16 +20,6 @@ export interface UploadRequest<Target = unknown> {
   readonly firstAttempt: boolean;
 }
 
-export interface UploadResult {
-  /** Where the object is, as a URI a person can read, e.g. `s3://bucket/key`. */
-  readonly location: string;
-  /** Bytes written (after serialization and compression). */
-  readonly bytes: number;
-  /** Number of multipart parts, or 1 for a single request. */
-  readonly parts: number;
-  /** True when the object already existed (an earlier attempt succeeded): still delivered. */
-  readonly alreadyExisted: boolean;
-}
 
 /**
  * Writes one object. An uploader must leave nothing half-written behind on failure (abort
