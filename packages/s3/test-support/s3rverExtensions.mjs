@@ -8,7 +8,15 @@
 // S3-compatible servers honour the first and ignore the second, which
 // { conditionalPut: true, conditionalComplete: false } imitates.
 // s3rver keeps an upload in <directory>/<bucket>/._S3rver_uploads/<uploadId>/ with a `key` file.
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
+// Also: s3rver answers a PutObject (and a completion) before the object's file is written, and
+// writes it in place, so a reader can see half an object and an aborted upload can leave one.
+// S3 stores an object whole and atomically before it answers; `storeObjectsWhole` makes
+// s3rver do the same: write to a temporary file, wait for it, rename it into place.
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 
 const xml = (text) => String(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -25,6 +33,7 @@ const preconditionFailed = (ctx) => {
 };
 
 export function addMultipartExtensions(server, directory, { conditionalPut = false, conditionalComplete = false } = {}) {
+  storeObjectsWhole(server.store);
   server.middleware.unshift(async (ctx, next) => {
     const [, bucket = '', ...keyParts] = ctx.path.split('/');
     const key = decodeURIComponent(keyParts.join('/'));
@@ -74,4 +83,38 @@ export function addMultipartExtensions(server, directory, { conditionalPut = fal
     }
     await next();
   });
+}
+
+/** s3rver's FilesystemStore.putObject, writing to a temporary file that is renamed into place once whole. */
+function storeObjectsWhole(store) {
+  store.putObject = async function putObject(object) {
+    const objectPath = this.getResourcePath(object.bucket, object.key, 'object');
+    await mkdir(path.dirname(objectPath), { recursive: true });
+    const partial = `${objectPath}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}.partial`;
+    const md5 = createHash('md5');
+    let size = 0;
+    try {
+      if (Buffer.isBuffer(object.content)) {
+        md5.update(object.content);
+        size = object.content.length;
+        await pipeline([object.content], createWriteStream(partial));
+      } else {
+        const count = new Transform({
+          transform(chunk, encoding, callback) {
+            md5.update(chunk, encoding);
+            size += chunk.length;
+            callback(null, chunk);
+          },
+        });
+        await pipeline(object.content, count, createWriteStream(partial));
+      }
+      await rename(partial, objectPath);
+    } catch (error) {
+      await rm(partial, { force: true });
+      throw error;
+    }
+    const digest = md5.digest('hex');
+    await this.putMetadata(object.bucket, object.key, object.metadata, digest);
+    return { size, md5: digest };
+  };
 }
