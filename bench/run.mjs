@@ -79,6 +79,16 @@ try {
   await scenario('sluice-s3-level6-lean', 'sluice', { events: N, level: 6, endpoint: server.endpoint, prefix: 'sluice-lean/', maxPendingBytes: LEAN_PENDING_BYTES }, client);
   await scenario('eventloop-100mb', 'eventloop', { endpoint: server.endpoint, megabytes: smoke ? 5 : 100 }, client);
   await scenario('memory-10min-100dest', 'memory', smoke ? { minutes: 2, destinations: 10, perSecond: 200 } : { minutes: 10, destinations: 100, perSecond: 2_000 });
+  // Minutes at library defaults: no cap on a batch, the default maxPendingBytes, streaming while open.
+  await scenario('sluice-s3-defaults', 'sluice', { events: N, level: 6, endpoint: server.endpoint, prefix: 'defaults/', maxBytes: 0 }, client);
+  for (const spool of ['memory', 'file']) {
+    results[`heavy-minute-${spool}`] = await runNode('minutes.mjs', ['heavy', JSON.stringify({ endpoint: server.endpoint, megabytes: smoke ? 32 : 1024, spool })]);
+  }
+  results['open-destinations'] = await runNode('minutes.mjs', ['many', JSON.stringify({ endpoint: server.endpoint, destinations: smoke ? 200 : 10_000 })]);
+  for (const key of ['heavy-minute-memory', 'heavy-minute-file', 'open-destinations']) {
+    const { sent, delivered } = results[key];
+    if (delivered !== sent) failures.push(`${key}: sent ${sent}, delivered ${delivered}`);
+  }
   // Scenarios with a script of their own: a long soak of new prefixes, and a 1 GB file-spooled batch.
   results['soak-30min-new-prefixes'] = await runNode('soak.mjs', [JSON.stringify(smoke ? { minutes: 6, prefixes: 100 } : { minutes: 30, prefixes: 1_000 })], ['--expose-gc']);
   results['file-spool-1gb-batch'] = await runNode('file-spool-large-batch.mjs', smoke ? ['--smoke'] : []);
@@ -112,6 +122,11 @@ const targets = [
   ['RSS flat over 30 simulated minutes of 1,000 new prefixes each (second half ÷ first ≤ 1.1)', r['soak-30min-new-prefixes'].rssGrowthSecondHalfVsFirst, 1.1, '≤'],
   ['routes in health() flat over the same soak (second half ÷ first ≤ 1.2)', r['soak-30min-new-prefixes'].routesGrowthSecondHalfVsFirst, 1.2, '≤'],
   ['1 GB file-spooled batch uploads in < 150 MB above the process baseline', r['file-spool-1gb-batch'].peakAboveBaselineMB, 150, '≤'],
+  ['defaults (no cap, streaming) ≥ 1.5 × one-core ceiling', r['sluice-s3-defaults'].eventsPerSec / ceiling, 1.5, '≥'],
+  ['defaults ≥ 0.9 × the 8 MiB-capped scenario', r['sluice-s3-defaults'].eventsPerSec / s3.eventsPerSec, 0.9, '≥'],
+  ['heavy minute, file spool: RSS added ≤ 64 MiB + partSize × partConcurrency (96 MiB)', r['heavy-minute-file'].rssAddedMb, 96, '≤'],
+  ['heavy minute, memory spool: RSS added ≤ 96 MiB (the memory spool keeps the compressed minute)', r['heavy-minute-memory'].rssAddedMb, 96, '≤'],
+  ['10,000 open destinations: objects/s at the flush ≥ 0.8 × the server\'s PutObject rate alone', r['open-destinations'].ratioToServer, 0.8, '≥'],
   [`throughput ≥ 1.5 × fastest peer (${fastestPeer.scenario}; Sluice lean: maxPendingBytes 32 MiB)`, lean.eventsPerSec / fastestPeer.eventsPerSec, 1.5, '≥'],
   ['peak RSS ≤ 1/10 of fastest peer (process peak; Sluice lean)', lean.peakRssMb / fastestPeer.peakRssMb, 0.1, '≤'],
   ['RSS a shipper adds ≤ 1/10 of fastest peer\'s (above the generated events; Sluice lean)', lean.rssAboveBaselineMb / fastestPeer.rssAboveBaselineMb, 0.1, '≤'],
@@ -153,6 +168,8 @@ const md = [
   `Soak, ${r['soak-30min-new-prefixes'].minutes} simulated minutes × ${fmt(r['soak-30min-new-prefixes'].prefixes)} new prefixes a minute (forgetIdleRoutesAfterMs ${fmt(r['soak-30min-new-prefixes'].forgetIdleRoutesAfterMs)}): RSS after GC by minute ${r['soak-30min-new-prefixes'].rssByMinuteMb.map((v) => fmt(v)).join(', ')} MB; routes in health() by minute ${r['soak-30min-new-prefixes'].routesByMinute.map((v) => fmt(v)).join(', ')}.`,
   '',
   `A ${fmt(r['file-spool-1gb-batch'].batchBytes / 1e6)} MB batch recovered from the file spool and uploaded in one object: peak RSS ${fmt(r['file-spool-1gb-batch'].peakRssMB)} MB, ${fmt(r['file-spool-1gb-batch'].peakAboveBaselineMB)} MB above the process baseline, ${fmt(r['file-spool-1gb-batch'].uploadSeconds, 1)} s; ${fmt(r['file-spool-1gb-batch'].delivered)} of ${fmt(r['file-spool-1gb-batch'].lines)} lines read back.`,
+  '',
+  `Minutes at defaults. One destination, no cap: ${fmt(r['sluice-s3-defaults'].eventsPerSec)} events/s, peak RSS ${fmt(r['sluice-s3-defaults'].peakRssMb)} MB, RSS added ${fmt(r['sluice-s3-defaults'].rssAboveBaselineMb)} MB (the 8 MiB-capped run: ${fmt(s3.eventsPerSec)} events/s). A heavy minute of ${fmt(r['heavy-minute-file'].megabytes)} MB of fresh events: file spool ${fmt(r['heavy-minute-file'].eventsPerSec)} events/s, RSS added ${fmt(r['heavy-minute-file'].rssAddedMb)} MB, ${fmt(r['heavy-minute-file'].objects)} object(s), main-thread CPU ${fmt(r['heavy-minute-file'].mainThreadCpuSeconds, 1)} s of ${fmt(r['heavy-minute-file'].seconds, 1)} s; memory spool ${fmt(r['heavy-minute-memory'].eventsPerSec)} events/s, RSS added ${fmt(r['heavy-minute-memory'].rssAddedMb)} MB, ${fmt(r['heavy-minute-memory'].objects)} object(s), main-thread CPU ${fmt(r['heavy-minute-memory'].mainThreadCpuSeconds, 1)} s of ${fmt(r['heavy-minute-memory'].seconds, 1)} s. ${fmt(r['open-destinations'].destinations)} open destinations: RSS added while open ${fmt(r['open-destinations'].rssAddedWhileOpenMb)} MB; ${fmt(r['open-destinations'].objectsPerSec)} objects/s at the flush against the server's ${fmt(r['open-destinations'].serverPutsPerSec)} PutObject/s alone (16 at once).`,
   '',
   '## Targets',
   '',

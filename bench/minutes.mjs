@@ -1,0 +1,135 @@
+// Scenarios of minutes at library defaults, one per process, printing one JSON line:
+//   node bench/minutes.mjs heavy '{"endpoint":"…","megabytes":1024,"spool":"memory"|"file"}'
+//     one destination-minute of `megabytes` of raw events, each a fresh object: peak RSS added,
+//     throughput, one object, every line read back.
+//   node bench/minutes.mjs many '{"endpoint":"…","destinations":10000}'
+//     that many open destinations in one minute: RSS added while open, objects/s at the flush,
+//     next to the server's own PutObject rate for objects of the same size, measured alone.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { ContainerModule } from 'inversify';
+import { BackpressureError, CLOCK, createSluice } from '@sluice/core';
+import { ManualClock } from '@sluice/core/testing';
+import { s3Module } from '@sluice/s3';
+import { fileSpoolModule } from '@sluice/spool-file';
+import { adminClient, countLines, CREDENTIALS } from './bucket.mjs';
+import { generateEvents } from './events.mjs';
+
+const [name, rawOptions = '{}'] = process.argv.slice(2);
+const options = JSON.parse(rawOptions);
+const MIB = 1024 * 1024;
+const yieldLoop = () => new Promise((resolve) => setImmediate(resolve));
+
+/** Samples RSS every 10 ms; returns the peak above the RSS at the start. */
+function rssSampler() {
+  const baseline = process.memoryUsage.rss();
+  let peak = baseline;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 10);
+  return () => {
+    clearInterval(timer);
+    peak = Math.max(peak, process.memoryUsage.rss());
+    return { baselineMb: baseline / MIB, rssAddedMb: (peak - baseline) / MIB };
+  };
+}
+
+function s3Options(endpoint) {
+  return { endpoint, forcePathStyle: true, credentials: { ...CREDENTIALS } };
+}
+
+const scenarios = {
+  async heavy({ endpoint, megabytes = 1024, spool = 'memory' }) {
+    const pool = generateEvents(20_000, 20_240_601);
+    const clock = new ManualClock(Date.parse('2024-06-01T00:00:10Z'));
+    const directory = spool === 'file' ? await mkdtemp(path.join(tmpdir(), 'sluice-bench-heavy-')) : undefined;
+    const modules = [new ContainerModule(({ bind }) => void bind(CLOCK).toConstantValue(clock)), s3Module(s3Options(endpoint))];
+    if (directory) modules.unshift(fileSpoolModule({ directory, fsync: 'never' }));
+    const sluice = createSluice({ drainOnExit: false, modules });
+    const prefix = `heavy-${spool}`;
+    const stop = rssSampler();
+    const start = process.hrtime.bigint();
+    let bytes = 0;
+    let sent = 0;
+    let waits = 0;
+    const target = megabytes * MIB;
+    const cpuStart = process.cpuUsage();
+    while (bytes < target) {
+      for (let i = 0; i < 1_000; i += 1) {
+        // A fresh object per send, as a service builds one per request.
+        const payload = { ...pool[sent % pool.length], seq: sent };
+        try {
+          sluice.send.s3({ bucket: 'bench', prefix, payload });
+        } catch (error) {
+          if (!(error instanceof BackpressureError)) throw error;
+          waits += 1;
+          await sluice.ready();
+          i -= 1;
+          continue;
+        }
+        sent += 1;
+        bytes += JSON.stringify(payload).length + 1;
+      }
+      await yieldLoop();
+    }
+    const sendingSeconds = Number(process.hrtime.bigint() - start) / 1e9;
+    await clock.advance(60_000);
+    await sluice.close();
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const cpu = process.cpuUsage(cpuStart);
+    const memory = stop();
+    const client = adminClient(endpoint);
+    const landed = await countLines(client, `${prefix}/`);
+    client.destroy();
+    if (directory) await rm(directory, { recursive: true, force: true });
+    return {
+      spool, megabytes, sent, delivered: landed.lines, objects: landed.objects, eventsPerSec: sent / seconds, sendingSeconds, seconds,
+      mainThreadCpuSeconds: (cpu.user + cpu.system) / 1e6, backpressureWaits: waits, ...memory,
+    };
+  },
+
+  async many({ endpoint, destinations = 10_000, eventsEach = 3 }) {
+    const pool = generateEvents(1_000, 20_240_601);
+    const clock = new ManualClock(Date.parse('2024-06-01T00:00:10Z'));
+    const sluice = createSluice({ drainOnExit: false, modules: [new ContainerModule(({ bind }) => void bind(CLOCK).toConstantValue(clock)), s3Module(s3Options(endpoint))] });
+    const stop = rssSampler();
+    let sent = 0;
+    for (let d = 0; d < destinations; d += 1) {
+      for (let e = 0; e < eventsEach; e += 1) sluice.send.s3({ bucket: 'bench', prefix: `many/d${d}`, payload: { ...pool[sent % pool.length], seq: sent++ } });
+      if (d % 1_000 === 999) await yieldLoop();
+    }
+    const open = stop();
+    const start = process.hrtime.bigint();
+    await clock.advance(60_000);
+    await sluice.flush();
+    const flushSeconds = Number(process.hrtime.bigint() - start) / 1e9;
+    await sluice.close();
+    // The server alone: PutObject of objects of the same size, as many at once as it takes.
+    const client = adminClient(endpoint);
+    const body = Buffer.alloc(300, 1);
+    const putStart = process.hrtime.bigint();
+    let next = 0;
+    const worker = async () => {
+      while (next < destinations) {
+        const n = next++;
+        await client.send(new PutObjectCommand({ Bucket: 'bench', Key: `many-baseline/${n}`, Body: body }));
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, worker));
+    const putSeconds = Number(process.hrtime.bigint() - putStart) / 1e9;
+    const landed = await countLines(client, 'many/');
+    client.destroy();
+    return {
+      destinations, sent, delivered: landed.lines, objects: landed.objects, rssAddedWhileOpenMb: open.rssAddedMb,
+      objectsPerSec: destinations / flushSeconds, serverPutsPerSec: destinations / putSeconds, ratioToServer: destinations / flushSeconds / (destinations / putSeconds),
+    };
+  },
+};
+
+const run = scenarios[name];
+if (!run) {
+  console.error(`unknown scenario ${name}; known: ${Object.keys(scenarios).join(', ')}`);
+  process.exit(2);
+}
+process.stdout.write(`${JSON.stringify({ scenario: name, ...(await run(options)) })}\n`);
+process.exit(0);
