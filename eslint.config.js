@@ -30,7 +30,7 @@ export default tseslint.config(
   },
   {
     // Tests keep the async rules; what they parse and assert need not be typed to the last field.
-    files: ['packages/*/src/**/*.test.ts', 'packages/*/test-support/**/*.ts'],
+    files: ['packages/*/src/**/*.test.ts', 'packages/*/test-support/**/*.ts', 'packages/test-support/**/*.ts'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/no-unsafe-return': 'off',

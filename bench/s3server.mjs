@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import S3rver from 's3rver';
-import { addMultipartExtensions } from '../packages/s3/test-support/s3rverExtensions.mjs';
+import { addMultipartExtensions } from '@sluice/test-support/s3rver-extensions';
 
 const directory = await mkdtemp(path.join(tmpdir(), 'sluice-bench-s3-'));
 const server = new S3rver({ address: '127.0.0.1', port: 0, directory, silent: true, configureBuckets: [{ name: 'bench', configs: [] }] });

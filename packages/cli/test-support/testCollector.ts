@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ManualClock } from '@sluice/core/testing';
-import { S3RVER_CREDENTIALS, startS3Server, type TestS3Server } from '../../s3/test-support/s3Server.js';
+import { S3RVER_CREDENTIALS, startS3Server, type TestS3Server } from '@sluice/test-support';
 import { Collector } from '../src/collector/Collector.js';
 import { parseCollectorConfig, type CollectorConfigInput } from '../src/config.js';
 

@@ -3,7 +3,7 @@ import { CLOCK, createSluice, type Sluice, type SluiceOptionsInput } from '@slui
 import { ManualClock } from '@sluice/core/testing';
 import type { S3OptionsInput } from '../src/config.js';
 import { s3Module } from '../src/di/s3Module.js';
-import { S3RVER_CREDENTIALS } from './s3Server.js';
+import { S3RVER_CREDENTIALS } from '@sluice/test-support';
 
 /**
  * A sluice on a manual clock that writes to a test S3 server (or a proxy in front of it):

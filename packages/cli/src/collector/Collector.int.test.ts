@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startS3Server, type TestS3Server } from '../../../s3/test-support/s3Server.js';
+import { startS3Server, type TestS3Server } from '@sluice/test-support';
 import { BUCKET, startTestCollector, type TestCollector } from '../../test-support/testCollector.js';
 import { waitForDelivered } from '../../test-support/waitForDelivered.js';
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { S3RVER_CREDENTIALS, startS3Server, type TestS3Server } from '../../../s3/test-support/s3Server.js';
+import { S3RVER_CREDENTIALS, startS3Server, type TestS3Server } from '@sluice/test-support';
 
 // The committed bin runs the built code: `npm test` builds first (npx tsc -b when run alone).
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/sluice.js');

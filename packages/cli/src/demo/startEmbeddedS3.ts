@@ -1,6 +1,5 @@
 import { mkdir } from 'node:fs/promises';
 import { SluiceError } from '@sluice/core';
-import { addMultipartExtensions } from './addMultipartExtensions.js';
 
 /** s3rver's built-in account; any other key is refused with InvalidAccessKeyId. */
 export const EMBEDDED_S3_CREDENTIALS = Object.freeze({ accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
@@ -13,10 +12,11 @@ export interface EmbeddedS3 {
 }
 
 interface S3rverInstance {
-  middleware: Parameters<typeof addMultipartExtensions>[0]['middleware'];
   run(): Promise<{ port: number }>;
   close(): Promise<void>;
 }
+
+type AddExtensions = (server: S3rverInstance, directory: string) => void;
 
 /**
  * Starts s3rver (an S3-compatible test server, a dev dependency of the Sluice repository) on
@@ -26,10 +26,14 @@ interface S3rverInstance {
  */
 export async function startEmbeddedS3(directory: string, buckets: readonly string[]): Promise<EmbeddedS3> {
   let S3rver: new (options: object) => S3rverInstance;
+  let addMultipartExtensions: AddExtensions;
   try {
-    // A variable specifier: s3rver is optional, present in a clone, absent from a published install.
-    const name = 's3rver';
-    ({ default: S3rver } = (await import(name)) as { default: typeof S3rver });
+    // Variable specifiers: s3rver and the repository's test support (which adds the S3
+    // behaviour s3rver lacks) are present in a clone, absent from a published install.
+    const server = 's3rver';
+    const extensions = '@sluice/test-support/s3rver-extensions';
+    ({ default: S3rver } = (await import(server)) as { default: typeof S3rver });
+    ({ addMultipartExtensions } = (await import(extensions)) as { addMultipartExtensions: AddExtensions });
   } catch {
     throw new SluiceError(
       'SLUICE_CONFIG',

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startS3Server, type TestS3Server } from '../../../s3/test-support/s3Server.js';
+import { startS3Server, type TestS3Server } from '@sluice/test-support';
 import { launchChromium } from '../../test-support/browser.js';
 import { BUCKET, startTestCollector, type TestCollector } from '../../test-support/testCollector.js';
 import { waitForDelivered } from '../../test-support/waitForDelivered.js';

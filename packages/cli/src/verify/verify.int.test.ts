@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { S3RVER_CREDENTIALS, startS3Server, type TestS3Server } from '../../../s3/test-support/s3Server.js';
+import { S3RVER_CREDENTIALS, startS3Server, type TestS3Server } from '@sluice/test-support';
 import { startDenyingS3Proxy, type DenyingS3Proxy, type S3Permission } from '../../test-support/denyingS3Proxy.js';
 import { main } from '../main.js';
 

@@ -2,7 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeliveredEvent } from '@sluice/core';
 import { ManualClock } from '@sluice/core/testing';
-import { startS3Server, type TestS3Server } from '../../test-support/s3Server.js';
+import { startS3Server, type TestS3Server } from '@sluice/test-support';
 import { testSluice } from '../../test-support/testSluice.js';
 
 const KEY = /^(?:(.+)\/)?(\d{4})\/(\d{2})\/(\d{2})\/(\d{2})\/(\d{4})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-([0-9a-f]{64})\.gz$/;

@@ -4,10 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { minuteBatcherModule } from '@sluice/batcher-minute';
 import { BackpressureError, type DeadLetter } from '@sluice/core';
 import { ManualClock } from '@sluice/core/testing';
-import { driveRetries } from '../../test-support/driveRetries.js';
-import { startFaultProxy, type FaultProxy } from '../../test-support/faultProxy.js';
-import { nextEvent } from '../../test-support/nextEvent.js';
-import { startS3Server, type TestS3Server } from '../../test-support/s3Server.js';
+import { driveRetries, startFaultProxy, type FaultProxy, nextEvent, startS3Server, type TestS3Server } from '@sluice/test-support';
 import { testSluice } from '../../test-support/testSluice.js';
 
 /** The sluices below retry after at most this long (retry.maxDelayMs). */

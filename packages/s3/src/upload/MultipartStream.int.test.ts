@@ -6,10 +6,7 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeliveredEvent } from '@sluice/core';
-import { startFaultProxy, type FaultProxy } from '../../test-support/faultProxy.js';
-import { driveRetries } from '../../test-support/driveRetries.js';
-import { nextEvent } from '../../test-support/nextEvent.js';
-import { startS3Server, type TestS3Server } from '../../test-support/s3Server.js';
+import { startFaultProxy, type FaultProxy, driveRetries, nextEvent, startS3Server, type TestS3Server } from '@sluice/test-support';
 import { testSluice } from '../../test-support/testSluice.js';
 
 const MIB = 1024 * 1024;

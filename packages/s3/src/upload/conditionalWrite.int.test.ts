@@ -3,10 +3,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeliveredEvent } from '@sluice/core';
 import { ManualClock } from '@sluice/core/testing';
-import { driveRetries } from '../../test-support/driveRetries.js';
-import { startFaultProxy, type FaultProxy } from '../../test-support/faultProxy.js';
-import { nextEvent } from '../../test-support/nextEvent.js';
-import { startS3Server, type TestS3Server } from '../../test-support/s3Server.js';
+import { driveRetries, startFaultProxy, type FaultProxy, nextEvent, startS3Server, type TestS3Server } from '@sluice/test-support';
 import { testSluice } from '../../test-support/testSluice.js';
 
 const MIB = 1024 * 1024;

@@ -3,8 +3,7 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFaultProxy, type FaultProxy } from '../../../s3/test-support/faultProxy.js';
-import { startS3Server, type TestS3Server } from '../../../s3/test-support/s3Server.js';
+import { startFaultProxy, type FaultProxy, startS3Server, type TestS3Server } from '@sluice/test-support';
 import { temporarySpoolDirectory } from '../testing/temporarySpoolDirectory.js';
 
 // Runs on the packages' build (dist), as an application would: `npm test` builds first.

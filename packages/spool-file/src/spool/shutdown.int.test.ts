@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLOCK, createSluice, ShutdownTimeoutError } from '@sluice/core';
 import { ManualClock } from '@sluice/core/testing';
 import { s3Module } from '@sluice/s3';
-import { startS3Server, S3RVER_CREDENTIALS, type TestS3Server } from '../../../s3/test-support/s3Server.js';
+import { startS3Server, S3RVER_CREDENTIALS, type TestS3Server } from '@sluice/test-support';
 import { fileSpoolModule } from '../di/fileSpoolModule.js';
 import { temporarySpoolDirectory } from '../testing/temporarySpoolDirectory.js';
 
