@@ -55,6 +55,10 @@ export class DestinationRegistry {
     return this.#byName.values();
   }
 
+  destinations(): Destination[] {
+    return [...this.#byName.values()].map(({ destination }) => destination);
+  }
+
   find(name: string): RegisteredDestination | undefined {
     return this.#byName.get(name);
   }

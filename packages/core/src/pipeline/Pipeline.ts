@@ -8,6 +8,7 @@ import { ClosedError } from '../errors/ClosedError.js';
 import { EventTooLargeError } from '../errors/EventTooLargeError.js';
 import { EventIds } from '../ids/EventIds.js';
 import type { DeliveryLedger } from '../ledger/DeliveryLedger.js';
+import { closeParts } from '../lifecycle/closeParts.js';
 import { keepProcessAlive } from '../lifecycle/keepProcessAlive.js';
 import type { Logger } from '../log/Logger.js';
 import { PendingReceipt } from '../send/PendingReceipt.js';
@@ -15,7 +16,6 @@ import type { Receipt } from '../send/Receipt.js';
 import type { CommonSendParams } from '../send/SendApi.js';
 import type { Spool } from '../spool/Spool.js';
 import type { Clock, Timer } from '../time/Clock.js';
-import { repeatEvery } from '../time/repeatEvery.js';
 import { asSpoolError, BatchAssembler } from './BatchAssembler.js';
 import { BatchStreamer, STREAM_RUN_BYTES } from './BatchStreamer.js';
 import type { Batch } from './Batch.js';
@@ -23,7 +23,7 @@ import { DeadLetters } from './DeadLetters.js';
 import { Deliveries } from './Deliveries.js';
 import { DestinationRegistry, type RegisteredDestination } from './DestinationRegistry.js';
 import { drainWithin } from './drainWithin.js';
-import { healthSummary } from './healthSummary.js';
+import { startHousekeeping } from './housekeeping.js';
 import { PendingBytesGate } from './PendingBytesGate.js';
 import { recoverSpool } from './recoverSpool.js';
 import type { RouteHealth } from './RouteHealth.js';
@@ -63,7 +63,7 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
   readonly #deliveries: Deliveries;
   readonly #assembler: BatchAssembler;
   readonly #streamer: BatchStreamer;
-  readonly #timers: Timer[] = [];
+  readonly #timers: Timer[];
   #closing: Promise<void> | undefined;
 
   constructor(parts: PipelineParts, destinations: readonly Destination[]) {
@@ -100,7 +100,7 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
     const recovered = recoverSpool(spool, this.#registry, logger);
     for (const { batch, reason } of recovered.dead) this.#deadLetters.add(batch, reason);
     for (const batch of recovered.pending) this.#deliveries.track(batch, false);
-    this.#startHousekeeping();
+    this.#timers = startHousekeeping(clock, logger, options, this.#stats, () => this.health());
   }
 
   get closed(): boolean {
@@ -180,23 +180,10 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
       this.#assembler.stop();
       await this.#deliveries.stop();
       await this.#streamer.stop();
-      await this.#closeParts();
+      await closeParts(this.#registry.destinations(), this.#parts.spool, this.#parts.logger);
       if (failure) throw failure;
     } finally {
       release();
-    }
-  }
-
-  async #closeParts(): Promise<void> {
-    const parts = new Set<{ close?(): void | Promise<void> }>();
-    for (const { destination } of this.#registry.all()) parts.add(destination).add(destination.uploader).add(destination.serializer);
-    parts.add(this.#parts.spool);
-    for (const part of parts) {
-      try {
-        await part.close?.();
-      } catch (error) {
-        this.#parts.logger.warn('a part failed to close', { part: part.constructor.name, error: String(error) });
-      }
     }
   }
 
@@ -256,20 +243,5 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
   *#pending(): Iterable<Batch> {
     yield* this.#deliveries.pending();
     yield* this.#assembler.open();
-  }
-
-  /** The health summary line, and forgetting routes idle past forgetIdleRoutesAfterMs. */
-  #startHousekeeping(): void {
-    const { clock, logger, options } = this.#parts;
-    if (options.healthLogIntervalMs > 0) {
-      this.#timers.push(
-        repeatEvery(clock, options.healthLogIntervalMs, () => {
-          const { fields, failing } = healthSummary(this.health());
-          logger[failing ? 'warn' : 'info']('sluice health', fields);
-        }),
-      );
-    }
-    const idle = options.forgetIdleRoutesAfterMs;
-    this.#timers.push(repeatEvery(clock, Math.ceil(idle / 2), () => this.#stats.forgetIdle(clock.now() - idle)));
   }
 }
