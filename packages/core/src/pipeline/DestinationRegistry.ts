@@ -51,10 +51,6 @@ export class DestinationRegistry {
     return [...this.#byName.keys()];
   }
 
-  all(): Iterable<RegisteredDestination> {
-    return this.#byName.values();
-  }
-
   destinations(): Destination[] {
     return [...this.#byName.values()].map(({ destination }) => destination);
   }
