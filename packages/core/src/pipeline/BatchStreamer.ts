@@ -3,6 +3,7 @@ import type { Logger } from '../log/Logger.js';
 import type { UploadResult } from '../upload/Uploader.js';
 import type { UploadStream } from '../upload/UploadStream.js';
 import type { Batch } from './Batch.js';
+import { objectKey, uploadBatch } from './deliverBatch.js';
 import type { PendingBytesGate } from './PendingBytesGate.js';
 
 /**
@@ -169,7 +170,7 @@ export class BatchStreamer {
     if (!openStream) throw new TypeError('The uploader cannot stream.');
     return openStream({
       batch: batch.info(),
-      key: batch.keyFrom((info) => destination.keyFormatter.format(info, destination.serializer.extension)),
+      key: objectKey(batch),
       contentType: destination.serializer.contentType,
       signal: streaming.controller.signal,
       onStored: (bytes) => {
@@ -185,20 +186,7 @@ export class BatchStreamer {
   async #uploadKept(batch: Batch, streaming: Streaming, signal: AbortSignal, firstAttempt: boolean): Promise<UploadResult> {
     const kept = streaming.kept as Uint8Array[];
     if (batch.untakenBytes > 0) await this.#frameTaken(batch, streaming);
-    const { destination } = batch.route;
-    const body = Readable.from(kept, { objectMode: false });
-    try {
-      return await destination.uploader.upload({
-        batch: batch.info(),
-        key: batch.keyFrom((info) => destination.keyFormatter.format(info, destination.serializer.extension)),
-        body,
-        contentType: destination.serializer.contentType,
-        signal,
-        firstAttempt,
-      });
-    } finally {
-      body.destroy();
-    }
+    return uploadBatch(batch, Readable.from(kept, { objectMode: false }), signal, firstAttempt);
   }
 
   async #fail(batch: Batch, streaming: Streaming, error: unknown): Promise<void> {
