@@ -92,6 +92,8 @@ try {
   // Scenarios with a script of their own: a long soak of new prefixes, and a 1 GB file-spooled batch.
   results['soak-30min-new-prefixes'] = await runNode('soak.mjs', [JSON.stringify(smoke ? { minutes: 6, prefixes: 100 } : { minutes: 30, prefixes: 1_000 })], ['--expose-gc']);
   results['file-spool-1gb-batch'] = await runNode('file-spool-large-batch.mjs', smoke ? ['--smoke'] : []);
+  results.collector = await runNode('collector.mjs', smoke ? ['--smoke'] : []);
+  if (!results.collector.ok) failures.push(`collector: ${JSON.stringify(results.collector)}`);
   for (const key of ['soak-30min-new-prefixes', 'file-spool-1gb-batch']) {
     const { sent = results[key].lines, delivered } = results[key];
     if (delivered !== sent) failures.push(`${key}: sent ${sent}, delivered ${delivered}`);
@@ -127,6 +129,7 @@ const targets = [
   ['heavy minute, file spool: RSS added ≤ 64 MiB + partSize × partConcurrency (96 MiB)', r['heavy-minute-file'].rssAddedMb, 96, '≤'],
   ['heavy minute, memory spool: RSS added ≤ 96 MiB (the memory spool keeps the compressed minute)', r['heavy-minute-memory'].rssAddedMb, 96, '≤'],
   ['10,000 open destinations: objects/s at the flush ≥ 0.8 × the server\'s PutObject rate alone', r['open-destinations'].ratioToServer, 0.8, '≥'],
+  ['collector: ≥ 100,000 events/s accepted with NDJSON bodies of 1,000 events', r.collector.ndjson1000.eventsPerSecond, 100_000, '≥'],
   [`throughput ≥ 1.5 × fastest peer (${fastestPeer.scenario}; Sluice lean: maxPendingBytes 32 MiB)`, lean.eventsPerSec / fastestPeer.eventsPerSec, 1.5, '≥'],
   ['peak RSS ≤ 1/10 of fastest peer (process peak; Sluice lean)', lean.peakRssMb / fastestPeer.peakRssMb, 0.1, '≤'],
   ['RSS a shipper adds ≤ 1/10 of fastest peer\'s (above the generated events; Sluice lean)', lean.rssAboveBaselineMb / fastestPeer.rssAboveBaselineMb, 0.1, '≤'],
@@ -170,6 +173,8 @@ const md = [
   `A ${fmt(r['file-spool-1gb-batch'].batchBytes / 1e6)} MB batch recovered from the file spool and uploaded in one object: peak RSS ${fmt(r['file-spool-1gb-batch'].peakRssMB)} MB, ${fmt(r['file-spool-1gb-batch'].peakAboveBaselineMB)} MB above the process baseline, ${fmt(r['file-spool-1gb-batch'].uploadSeconds, 1)} s; ${fmt(r['file-spool-1gb-batch'].delivered)} of ${fmt(r['file-spool-1gb-batch'].lines)} lines read back.`,
   '',
   `Minutes at defaults. One destination, no cap: ${fmt(r['sluice-s3-defaults'].eventsPerSec)} events/s, peak RSS ${fmt(r['sluice-s3-defaults'].peakRssMb)} MB, RSS added ${fmt(r['sluice-s3-defaults'].rssAboveBaselineMb)} MB (the 8 MiB-capped run: ${fmt(s3.eventsPerSec)} events/s). A heavy minute of ${fmt(r['heavy-minute-file'].megabytes)} MB of fresh events: file spool ${fmt(r['heavy-minute-file'].eventsPerSec)} events/s, RSS added ${fmt(r['heavy-minute-file'].rssAddedMb)} MB, ${fmt(r['heavy-minute-file'].objects)} object(s), main-thread CPU ${fmt(r['heavy-minute-file'].mainThreadCpuSeconds, 1)} s of ${fmt(r['heavy-minute-file'].seconds, 1)} s; memory spool ${fmt(r['heavy-minute-memory'].eventsPerSec)} events/s, RSS added ${fmt(r['heavy-minute-memory'].rssAddedMb)} MB, ${fmt(r['heavy-minute-memory'].objects)} object(s), main-thread CPU ${fmt(r['heavy-minute-memory'].mainThreadCpuSeconds, 1)} s of ${fmt(r['heavy-minute-memory'].seconds, 1)} s. ${fmt(r['open-destinations'].destinations)} open destinations: RSS added while open ${fmt(r['open-destinations'].rssAddedWhileOpenMb)} MB; ${fmt(r['open-destinations'].objectsPerSec)} objects/s at the flush against the server's ${fmt(r['open-destinations'].serverPutsPerSec)} PutObject/s alone (16 at once).`,
+  '',
+  `The collector (\`sluice serve\`, file spool, s3rver behind it) under autocannon on loopback: NDJSON bodies of 1,000 events ${fmt(r.collector.ndjson1000.eventsPerSecond)} events/s (p50 ${fmt(r.collector.ndjson1000.p50Ms)} ms, p99 ${fmt(r.collector.ndjson1000.p99Ms)} ms, collector RSS ${fmt(r.collector.ndjson1000.collectorMaxRssMiB)} MiB, ${fmt(r.collector.ndjson1000.lost)} lost); one event per request ${fmt(r.collector.oneEventPerRequest.eventsPerSecond)} events/s (p50 ${fmt(r.collector.oneEventPerRequest.p50Ms)} ms, p99 ${fmt(r.collector.oneEventPerRequest.p99Ms)} ms, ${fmt(r.collector.oneEventPerRequest.lost)} lost).`,
   '',
   '## Targets',
   '',
