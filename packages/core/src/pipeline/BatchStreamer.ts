@@ -128,11 +128,20 @@ export class BatchStreamer {
     const going = (): boolean => streaming.failed === undefined;
     try {
       while (going() && (batch.untakenBytes >= STREAM_RUN_BYTES || (all && batch.untakenBytes > 0))) {
-        for (const piece of await this.#frameTaken(batch, streaming)) {
-          streaming.stream ??= this.#open(batch, streaming);
-          streaming.unstored += piece.length;
-          await streaming.stream.write(piece);
-          if (!going()) break;
+        for await (const piece of this.#framed(batch, streaming)) {
+          // After a failure the rest of what was taken is still framed into the kept pieces
+          // (the memory spool's only copy); a durable spool has it on disk.
+          if (!going()) {
+            if (streaming.kept) continue;
+            break;
+          }
+          try {
+            streaming.stream ??= this.#open(batch, streaming);
+            streaming.unstored += piece.length;
+            await streaming.stream.write(piece);
+          } catch (error) {
+            await this.#fail(batch, streaming, error);
+          }
         }
       }
     } catch (error) {
@@ -141,27 +150,40 @@ export class BatchStreamer {
   }
 
   /**
-   * Takes what the batch holds and frames it a run at a time, so no piece (and no part built
-   * from it) grows with a backlog; pieces need not end on a record, since they are only ever
-   * concatenated. Counts the pieces as pending instead of the records, and keeps them for a
-   * spool that let go of the records.
+   * Takes what the batch holds and frames it a run at a time, as the chunks come, so no piece
+   * (and no part built from it) grows with a backlog, and no copy is larger than a run. Pieces
+   * need not end on a record: they are only ever concatenated. Counts each piece as pending
+   * instead of its records, and keeps it for a spool that let go of the records.
    */
-  async #frameTaken(batch: Batch, streaming: Streaming): Promise<Uint8Array[]> {
+  async *#framed(batch: Batch, streaming: Streaming): AsyncGenerator<Uint8Array> {
     const { serializer } = batch.route.destination;
     if (!serializer.frame) throw new TypeError('The serializer cannot frame runs of records.');
     const frame = serializer.frame.bind(serializer);
-    const taken = batch.take();
-    const records = await joined(taken.chunks, taken.bytes);
-    const pieces: Uint8Array[] = [];
-    for (let offset = 0; offset < records.length; offset += STREAM_RUN_BYTES) {
-      const run = records.subarray(offset, offset + STREAM_RUN_BYTES);
-      const piece = await frame(run);
+    const run = async (group: Uint8Array[], size: number): Promise<Uint8Array> => {
+      const piece = await frame(group.length === 1 ? (group[0] as Uint8Array) : Buffer.concat(group, size));
       this.#parts.gate.add(piece.length, batch);
-      this.#parts.gate.release(batch, run.length);
+      this.#parts.gate.release(batch, size);
       streaming.kept?.push(piece);
-      pieces.push(piece);
+      return piece;
+    };
+    let group: Uint8Array[] = [];
+    let size = 0;
+    for await (const chunk of batch.take().chunks) {
+      let rest = chunk;
+      while (size + rest.length >= STREAM_RUN_BYTES) {
+        const need = STREAM_RUN_BYTES - size;
+        group.push(rest.subarray(0, need));
+        rest = rest.subarray(need);
+        yield await run(group, STREAM_RUN_BYTES);
+        group = [];
+        size = 0;
+      }
+      if (rest.length > 0) {
+        group.push(rest);
+        size += rest.length;
+      }
     }
-    return pieces;
+    if (size > 0) yield await run(group, size);
   }
 
   #open(batch: Batch, streaming: Streaming): UploadStream {
@@ -185,7 +207,7 @@ export class BatchStreamer {
   /** A failed stream's batch, uploaded whole from the pieces kept: the records the memory spool let go of, then the rest. */
   async #uploadKept(batch: Batch, streaming: Streaming, signal: AbortSignal, firstAttempt: boolean): Promise<UploadResult> {
     const kept = streaming.kept as Uint8Array[];
-    if (batch.untakenBytes > 0) await this.#frameTaken(batch, streaming);
+    if (batch.untakenBytes > 0) for await (const _piece of this.#framed(batch, streaming));
     return uploadBatch(batch, Readable.from(kept, { objectMode: false }), signal, firstAttempt);
   }
 
@@ -202,11 +224,4 @@ export class BatchStreamer {
       error: String(error),
     });
   }
-}
-
-/** The taken chunks as one buffer: a copy only when the spool handed over several. */
-async function joined(chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, bytes: number): Promise<Uint8Array> {
-  const all: Uint8Array[] = [];
-  for await (const chunk of chunks) all.push(chunk);
-  return all.length === 1 ? (all[0] as Uint8Array) : Buffer.concat(all, bytes);
 }
