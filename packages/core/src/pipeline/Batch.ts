@@ -119,9 +119,10 @@ export class Batch {
   }
 
   /**
-   * Stores one record through the spool and counts it. `chars` is the record's length; the
-   * return value is the bytes it added (more than `chars` once the spool reports UTF-8
-   * beyond one byte per character). Throws what the spool throws, having counted nothing.
+   * Stores one record through the spool and counts it under `id` (a given id, or the sequence
+   * number of one the sluice made). Returns the bytes it added: the record's length, plus what
+   * the spool reports of UTF-8 beyond one byte per character. Throws what the spool throws,
+   * having counted nothing.
    */
   append(record: string, id: string | number): number {
     const bytes = record.length + this.records.append(record);
