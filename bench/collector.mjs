@@ -67,6 +67,8 @@ async function scenario(name, body, contentType, eventsPerRequest, connections) 
     lost: accepted - landed.lines,
     drainedAtShutdown: shutdown.drained,
     collectorMaxRssMiB: Math.round(shutdown.maxRssBytes / 1024 / 1024),
+    // The collector's CPU (user + system, all its threads) per accepted event during the load.
+    collectorCpuMicrosPerEvent: Math.round((shutdown.cpuMs * 1000) / accepted),
   };
 }
 
