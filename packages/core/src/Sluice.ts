@@ -36,6 +36,8 @@ export class Sluice {
    * too large or not serializable is refused alone (`refused`); backpressure or a spool failure
    * stops the call (`stopped`: nothing from that item on is accepted, and a failed write
    * leaves its items out whole). Throws ClosedError after close(), and for an unknown destination.
+   * An error that is not a SluiceError (a bug in a destination's `route` or serializer) is
+   * thrown as `send` would, after the items before it were stored.
    */
   sendMany(destination: string, items: readonly object[]): SendManyResult {
     return this.#pipeline.sendMany(destination, items);
