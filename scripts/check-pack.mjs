@@ -74,8 +74,29 @@ try {
       }
     }
   }
+  // Dependencies declared exactly as used: every package the shipped JavaScript imports is a
+  // dependency or a peer, and every one declared is imported (optional peers aside).
+  for (const entry of packed) {
+    const { dir, manifest } = packages.find((p) => p.manifest.name === entry.name);
+    const imported = new Set();
+    for (const file of entry.files.map((f) => f.path).filter((f) => f.endsWith('.js'))) {
+      const code = await readFile(path.join(root, dir, file), 'utf8');
+      for (const match of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)['"]([^'".][^'"]*)['"]/g)) {
+        const specifier = match[1];
+        if (specifier.startsWith('node:')) continue;
+        imported.add(specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]);
+      }
+    }
+    const declared = new Set([...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {})]);
+    const optional = new Set(Object.keys(manifest.peerDependenciesMeta ?? {}).filter((name) => manifest.peerDependenciesMeta[name].optional));
+    const undeclared = [...imported].filter((name) => !declared.has(name));
+    const unused = [...declared].filter((name) => !imported.has(name) && !optional.has(name));
+    if (undeclared.length > 0 || unused.length > 0) {
+      throw new Error(`${entry.name}: ${undeclared.length > 0 ? `imports ${undeclared.join(', ')} without declaring it` : ''}${undeclared.length > 0 && unused.length > 0 ? '; ' : ''}${unused.length > 0 ? `declares ${unused.join(', ')} but never imports it` : ''}`);
+    }
+  }
   const files = packed.map((entry) => path.join(tarballs, entry.filename));
-  step(`packed ${packed.map((e) => `${e.name}@${e.version} (${e.entryCount} files)`).join(', ')}`);
+  step(`packed ${packed.map((e) => `${e.name}@${e.version} (${e.entryCount} files)`).join(', ')}; dependencies match imports`);
 
   // 2. publint and attw on each tarball. ESM-only: attw's node10 and CommonJS-from-TypeScript
   // rows are skipped by the esm-only profile (README: "ESM only").
