@@ -23,6 +23,8 @@ export type { KeyFormatter } from './key/KeyFormatter.js';
 export { MemoryDeliveryLedger, type DeliveryLedger } from './ledger/DeliveryLedger.js';
 export { JsonLogger, type LogLevel } from './log/JsonLogger.js';
 export type { LogFields, Logger } from './log/Logger.js';
+export { pinoLogger, type PinoLike, type PinoLogMethod } from './log/pinoLogger.js';
+export { winstonLogger, type WinstonEntry, type WinstonLike } from './log/winstonLogger.js';
 export type { DrainOptions } from './pipeline/Pipeline.js';
 export type { RouteHealth } from './pipeline/RouteHealth.js';
 export type { DeadLetter, DeliveredEvent, DeliveryErrorEvent, SluiceEvents } from './pipeline/SluiceEvents.js';
