@@ -57,7 +57,7 @@ export const s3OptionsSchema = {
       type: 'string',
       pattern: '^[a-z0-9-]{2,32}$',
       description:
-        'AWS region of the buckets. Default: found per bucket with GetBucketLocation (or us-east-1 when endpoint is set).',
+        "AWS region of the buckets. Default: the AWS SDK's own region chain (AWS_REGION, then the profile's region in ~/.aws/config or AWS_CONFIG_FILE); else us-east-1 when endpoint is set; else found per bucket with GetBucketLocation. A bucket in another region is followed through S3's redirect.",
     },
     endpoint: {
       type: 'string',
