@@ -60,6 +60,16 @@ export class Sluice {
     return this.#pipeline.pendingBytes;
   }
 
+  /** Events send() accepted since the sluice started (a counter; recovered batches are not counted again). */
+  get acceptedEvents(): number {
+    return this.#pipeline.accepted.events;
+  }
+
+  /** Bytes of the records send() accepted since the sluice started (a counter), counted as pendingBytes counts them. */
+  get acceptedBytes(): number {
+    return this.#pipeline.accepted.bytes;
+  }
+
   /** Batches given up on after deadLetterAfterMs of failures, with the reason. */
   deadLetters(): DeadLetter[] {
     return this.#pipeline.deadLetters();

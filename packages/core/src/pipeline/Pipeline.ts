@@ -64,6 +64,8 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
   readonly #assembler: BatchAssembler;
   readonly #streamer: BatchStreamer;
   readonly #timers: Timer[];
+  /** Events and record bytes send() accepted since the start, for metrics. */
+  readonly #accepted = { events: 0, bytes: 0 };
   #closing: Promise<void> | undefined;
 
   constructor(parts: PipelineParts, destinations: readonly Destination[]) {
@@ -145,6 +147,8 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
       throw asSpoolError(error, 'could not store the event');
     }
     this.#gate.add(bytes, batch);
+    this.#accepted.events += 1;
+    this.#accepted.bytes += bytes;
     if (batch.untakenBytes >= STREAM_RUN_BYTES) this.#streamer.nudge(batch);
     return new PendingReceipt(id, batch, this.#ids);
   }
@@ -209,6 +213,11 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
   /** Bytes of records accepted and not yet delivered. */
   get pendingBytes(): number {
     return this.#gate.bytes;
+  }
+
+  /** Events and their record bytes that send() accepted since the start. */
+  get accepted(): { readonly events: number; readonly bytes: number } {
+    return { ...this.#accepted };
   }
 
   /** The batches given up on, oldest first. */

@@ -7,7 +7,14 @@ export interface DeliveredEvent {
   readonly key: string;
   readonly location: string;
   readonly events: number;
+  /** Bytes of the object as stored (after serialization and compression). */
   readonly bytes: number;
+  /** Bytes of the batch's encoded records, before the serializer frames or compresses them. */
+  readonly recordBytes: number;
+  /** Time of the batch's first event (ms since the epoch): its accept time, or its event time with an EventTime extractor. */
+  readonly openedAt: number;
+  /** When the object was stored (ms since the epoch, the sluice's clock). */
+  readonly deliveredAt: number;
   readonly parts: number;
   /** The object was already there from an earlier attempt; counted as delivered. */
   readonly alreadyExisted: boolean;
