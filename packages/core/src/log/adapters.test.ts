@@ -33,6 +33,14 @@ function capture() {
   return { stream, lines, next };
 }
 
+/** A real winston logger writing JSON lines to `stream`. */
+function winstonTo(stream: Writable, levels?: winston.config.AbstractConfigSetLevels) {
+  const transports = [new winston.transports.Stream({ stream })];
+  // winston's typings declare its Stream transport apart from TransportStream, which it extends at run time.
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
+  return winston.createLogger({ ...(levels ? { levels } : {}), level: 'debug', format: winston.format.json(), transports });
+}
+
 /** Sends two events through a sluice logging to `logger` and returns what its delivery logged. */
 async function deliverWith(logger: ReturnType<typeof pinoLogger>) {
   const { sluice, send, destination } = recordingSluice({ logger });
@@ -76,21 +84,14 @@ describe('pinoLogger', () => {
 describe('winstonLogger', () => {
   it("delivers Sluice's fields to a real winston logger as the entry's own properties", async () => {
     const out = capture();
-    const logger = winston.createLogger({ level: 'debug', format: winston.format.json(), transports: [new winston.transports.Stream({ stream: out.stream })] });
-    const key = await deliverWith(winstonLogger(logger));
+    const key = await deliverWith(winstonLogger(winstonTo(out.stream)));
     const line = await out.next((l) => l.message === 'batch delivered');
     expect(line).toMatchObject({ level: 'info', message: 'batch delivered', destination: 'recording', key, events: 2, attempts: 1 });
   });
 
   it('logs warnings on a logger with the syslog levels, and keeps a message with % as written', async () => {
     const out = capture();
-    const logger = winston.createLogger({
-      levels: winston.config.syslog.levels,
-      level: 'debug',
-      format: winston.format.json(),
-      transports: [new winston.transports.Stream({ stream: out.stream })],
-    });
-    const adapted = winstonLogger(logger);
+    const adapted = winstonLogger(winstonTo(out.stream, winston.config.syslog.levels));
     adapted.warn('100% of %s retried', { route: 'r' });
     const line = await out.next((l) => l.route === 'r');
     expect(line).toEqual({ level: 'warning', message: '100% of %s retried', route: 'r' });
