@@ -10,6 +10,7 @@ export { bindDestinationParts, type PartDefaults } from './di/bindDestinationPar
 export { coreModule } from './di/coreModule.js';
 export { resolvedPartToken, scopedToken } from './di/scopedToken.js';
 export * from './di/tokens.js';
+export { AbortedError } from './errors/AbortedError.js';
 export { BackpressureError } from './errors/BackpressureError.js';
 export { ClosedError } from './errors/ClosedError.js';
 export { DeliveryError, type DeliveryErrorDetails } from './errors/DeliveryError.js';

@@ -46,6 +46,12 @@ export interface PipelineParts {
 export interface DrainOptions {
   /** Give up waiting after this many ms of the sluice's clock. Default: wait until delivered. */
   readonly timeoutMs?: number;
+  /**
+   * Stop waiting when this signal aborts: the promise rejects with AbortedError (code
+   * SLUICE_ABORTED, name AbortError). Undelivered batches are never dropped by it: after
+   * flush() they keep being delivered; close() goes on as after a timeout (see close()).
+   */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -191,11 +197,11 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
     }
   }
 
-  #drain(operation: 'flush' | 'close', { timeoutMs }: DrainOptions): Promise<void> {
+  #drain(operation: 'flush' | 'close', options: DrainOptions): Promise<void> {
     this.#assembler.sealAll();
     this.#deliveries.retryNow();
     const undelivered = () => ({ batches: this.#deliveries.pending().size, events: this.pendingEvents() });
-    return drainWithin(this.#parts.clock, operation, timeoutMs, this.#deliveries.settled(), undelivered);
+    return drainWithin(this.#parts.clock, operation, options, this.#deliveries.settled(), undelivered);
   }
 
   /** How many destinations delivered the event `id` (0 while pending or once forgotten). */

@@ -53,3 +53,6 @@ export type SluiceEvents = {
   /** Pending bytes fell back under the backpressure threshold: send() accepts again. */
   ready: [];
 };
+
+/** Every event name of {@link SluiceEvents}, for forwarding them all (abortSignal.test.ts checks none is missing). */
+export const SLUICE_EVENT_NAMES = ['delivered', 'deliveryError', 'deadLetter', 'ready'] as const satisfies ReadonlyArray<keyof SluiceEvents>;
