@@ -1,4 +1,4 @@
-// The collector under load (`node bench/collector.mjs [--smoke] [--seconds N]`): autocannon on
+// The collector under load (`node bench/collector.mjs [--smoke] [--seconds N] [--only ndjson|single] [--profile DIR]`): autocannon on
 // loopback against `sluice serve`'s collector (file spool, s3rver behind it), two scenarios:
 // NDJSON bodies of 1,000 events, and one JSON event per request. Then a graceful shutdown and
 // every line read back from the bucket: nothing answered with 202 may be missing.
@@ -14,12 +14,14 @@ import { adminClient, countLines } from './bucket.mjs';
 import { generateEvents } from './events.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const { values: args } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, seconds: { type: 'string' } } });
+const { values: args } = parseArgs({
+  options: { smoke: { type: 'boolean', default: false }, seconds: { type: 'string' }, profile: { type: 'string' }, only: { type: 'string' } },
+});
 const seconds = Number(args.seconds ?? (args.smoke ? 2 : 15));
 
 /** Starts a node script, resolves with its first stdout JSON line and a way to read the last. */
-function start(script, argv) {
-  const child = spawn(process.execPath, ['--no-warnings', path.join(here, script), ...argv], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+function start(script, argv, nodeFlags = []) {
+  const child = spawn(process.execPath, ['--no-warnings', ...nodeFlags, path.join(here, script), ...argv], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
   let out = '';
   child.stdout.on('data', (chunk) => (out += chunk));
   const first = new Promise((resolve, reject) => {
@@ -40,7 +42,9 @@ const endpoint = `http://127.0.0.1:${port}`;
 
 async function scenario(name, body, contentType, eventsPerRequest, connections) {
   const spool = await mkdtemp(path.join(tmpdir(), 'sluice-bench-collector-'));
-  const collector = start('collector-server.mjs', [endpoint, spool]);
+  // --profile <folder>: a CPU profile of the collector's process per scenario (node --cpu-prof).
+  const profile = args.profile ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(args.profile), '--cpu-prof-name', `${name}.cpuprofile`] : [];
+  const collector = start('collector-server.mjs', [endpoint, spool], profile);
   const { url } = await collector.first;
   const result = await autocannon({ url: `${url}/v1/events`, method: 'POST', headers: { 'content-type': contentType }, body, connections, duration: seconds });
   const shutdown = await collector.stop();
@@ -63,14 +67,16 @@ async function scenario(name, body, contentType, eventsPerRequest, connections) 
     lost: accepted - landed.lines,
     drainedAtShutdown: shutdown.drained,
     collectorMaxRssMiB: Math.round(shutdown.maxRssBytes / 1024 / 1024),
+    // The collector's CPU (user + system, all its threads) per accepted event during the load.
+    collectorCpuMicrosPerEvent: Math.round((shutdown.cpuMs * 1000) / accepted),
   };
 }
 
 const payloads = generateEvents(1_000, 7);
 const line = (prefix, payload) => JSON.stringify({ bucket: 'bench', prefix, payload });
 const results = {};
-results.ndjson1000 = await scenario('collector-ndjson', payloads.map((p) => line('collector-ndjson', p)).join('\n'), 'application/x-ndjson', 1_000, 4);
-results.oneEventPerRequest = await scenario('collector-single', line('collector-single', payloads[0]), 'application/json', 1, 32);
+if (args.only !== 'single') results.ndjson1000 = await scenario('collector-ndjson', payloads.map((p) => line('collector-ndjson', p)).join('\n'), 'application/x-ndjson', 1_000, 4);
+if (args.only !== 'ndjson') results.oneEventPerRequest = await scenario('collector-single', line('collector-single', payloads[0]), 'application/json', 1, 32);
 await s3.stop().catch(() => {});
 const ok = Object.values(results).every((r) => r.lost === 0 && r.errors === 0);
 process.stdout.write(`${JSON.stringify({ scenario: 'collector', target: 100_000, ok, ...results })}\n`);

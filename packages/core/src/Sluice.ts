@@ -4,6 +4,7 @@ import type { RouteHealth } from './pipeline/RouteHealth.js';
 import { SLUICE_EVENT_NAMES, type DeadLetter, type SluiceEvents } from './pipeline/SluiceEvents.js';
 import type { Receipt } from './send/Receipt.js';
 import type { SendApi } from './send/SendApi.js';
+import type { SendManyResult } from './send/SendManyResult.js';
 
 /**
  * The application's handle: `send.<destination>(params)` anywhere, `flush()` when you need
@@ -33,6 +34,28 @@ export class Sluice extends EventEmitter<SluiceEvents> {
   /** `send` by destination name, for destinations chosen at run time. */
   sendTo(destination: string, params: object): Receipt {
     return this.#pipeline.send(destination, params);
+  }
+
+  /**
+   * Sends many events to one destination, as `sendTo` would one by one, but with one spool
+   * write per run of events bound for one batch (a file spool then does one write(2) for a
+   * request's worth of events, not one per event). Synchronous. An item with bad parameters,
+   * too large or not serializable is refused alone (`refused`); backpressure or a spool failure
+   * stops the call (`stopped`: nothing from that item on is accepted, and a failed write
+   * leaves its items out whole). Throws ClosedError after close(), and for an unknown destination.
+   * An error that is not a SluiceError (a bug in a destination's `route` or serializer) is
+   * thrown as `send` would, after the items before it were stored.
+   */
+  sendMany(destination: string, items: readonly object[]): SendManyResult {
+    return this.#pipeline.sendMany(destination, items);
+  }
+
+  /**
+   * Checks `params` for `destination` as `send` would (its schema, `payload`, `id`) without
+   * sending: throws ValidationError saying what is wrong, or SLUICE_UNKNOWN_DESTINATION.
+   */
+  validate(destination: string, params: object): void {
+    this.#pipeline.validate(destination, params);
   }
 
   /**
@@ -73,12 +96,12 @@ export class Sluice extends EventEmitter<SluiceEvents> {
     return this.#pipeline.pendingBytes;
   }
 
-  /** Events send() accepted since the sluice started (a counter; recovered batches are not counted again). */
+  /** Events send() and sendMany() accepted since the sluice started (a counter; recovered batches are not counted again). */
   get acceptedEvents(): number {
     return this.#pipeline.accepted.events;
   }
 
-  /** Bytes of the records send() accepted since the sluice started (a counter), counted as pendingBytes counts them. */
+  /** Bytes of the records send() and sendMany() accepted since the sluice started (a counter), counted as pendingBytes counts them. */
   get acceptedBytes(): number {
     return this.#pipeline.accepted.bytes;
   }

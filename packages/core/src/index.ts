@@ -31,6 +31,7 @@ export type { RouteHealth } from './pipeline/RouteHealth.js';
 export type { DeadLetter, DeliveredEvent, DeliveryErrorEvent, SluiceEvents } from './pipeline/SluiceEvents.js';
 export { retryDelay } from './retry/backoff.js';
 export type { DeliveryReport, Receipt } from './send/Receipt.js';
+export type { RefusedSend, SendManyResult } from './send/SendManyResult.js';
 export type { CommonSendParams, DestinationParamsMap, SendApi, SendParams } from './send/SendApi.js';
 export type { Serializer } from './serialization/Serializer.js';
 export { Sluice } from './Sluice.js';

@@ -1,5 +1,6 @@
+import fs from 'node:fs';
 import net from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startS3Server, type TestS3Server } from '@sluice/test-support';
 import { BUCKET, startTestCollector, type TestCollector } from '../../test-support/testCollector.js';
 import { waitForDelivered } from '../../test-support/waitForDelivered.js';
@@ -107,6 +108,45 @@ describe('POST /v1/events', () => {
     expect((await c.get('/readyz')).status).toBe(200);
     expect((await c.post(JSON.stringify(event({ after: true })))).status).toBe(202);
     expect((await c.get('/metrics')).text).toMatch(/^sluice_events_rejected_total\{reason="backpressure"\} 25$/m);
+  });
+
+  it('answers per line when the spool fails mid-request: the lines before are accepted, none of the failed write is half stored', async () => {
+    c = await startTestCollector({ sluice: { maxEventBytes: 1024 } }, s3);
+    const body = [
+      JSON.stringify(event({ n: 1 }, { prefix: 'a' })),
+      JSON.stringify(event({ n: 2 }, { prefix: 'a' })),
+      '',
+      JSON.stringify(event({ n: 3, pad: 'z'.repeat(1_500) }, { prefix: 'a' })),
+      JSON.stringify(event({ n: 4, disk: 'full' }, { prefix: 'b' })),
+      JSON.stringify(event({ n: 5 }, { prefix: 'b' })),
+      JSON.stringify(event({ n: 6 }, { prefix: 'a' })),
+    ].join('\n');
+    // The disk fills up when the records of prefix b are written: a real file spool, a write(2) that fails.
+    const write = fs.writeSync;
+    const full = vi.spyOn(fs, 'writeSync').mockImplementation(((fd: number, buffer: Uint8Array, ...rest: never[]) => {
+      if (Buffer.from(buffer).includes('"disk":"full"')) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      return write(fd, buffer, ...rest);
+    }) as typeof fs.writeSync);
+    const answer = await c.post(body, 'application/x-ndjson');
+    full.mockRestore();
+    expect(answer.status).toBe(503);
+    expect(answer.body).toMatchObject({ error: 'spool_failed', accepted: 2, firstRejectedLine: 5 });
+    expect(answer.body.ids).toHaveLength(2);
+    expect((answer.body.errors as Array<{ line: number; error: string }>).map((e) => [e.line, e.error])).toEqual([[4, 'invalid_event']]);
+    expect(answer.body.message).toMatch(/the disk is full.*Lines from 5 on were not accepted \(none of them half stored\)/);
+    expect((await spooledRecords(c.spoolDirectory)).map((record) => (record as { n?: number }).n)).toEqual([1, 2]);
+    const notReady = await c.get('/readyz');
+    expect([notReady.status, notReady.text]).toEqual([503, expect.stringMatching(/spool: .*disk is full/)]);
+
+    // Room again: the client sends the lines from 5 on again.
+    const retried = await c.post(body.split('\n').slice(4).join('\n'), 'application/x-ndjson');
+    expect(retried.status).toBe(202);
+    expect((await c.get('/readyz')).status).toBe(200);
+    const delivered = waitForDelivered(c.collector.sluice, 5);
+    await c.clock.advance(60_000);
+    await delivered;
+    expect(((await c.lines()) as Array<{ n: number }>).map((l) => l.n).sort()).toEqual([1, 2, 4, 5, 6]);
+    expect((await c.get('/metrics')).text).toMatch(/^sluice_events_rejected_total\{reason="spool"\} 3$/m);
   });
 
   it('answers 408 to a client that does not send its body in time, and stays available to others', async () => {

@@ -6,9 +6,9 @@ const e = (payload: unknown, extra = {}) => JSON.stringify({ bucket: 'my-bucket'
 
 describe('parseEvents', () => {
   it('reads one JSON event, a JSON array, and NDJSON with CRLF and blank lines, filling in the defaults', () => {
-    expect(parseEvents(e(1), false, limits)).toEqual({ ok: true, events: [{ destination: 's3', bucket: 'my-bucket', prefix: '', payload: 1 }] });
+    expect(parseEvents(e(1), false, limits)).toEqual({ ok: true, events: [{ destination: 's3', bucket: 'my-bucket', prefix: '', payload: 1 }], lines: [1] });
     expect(parseEvents(`[${e(1)},${e(2)}]`, false, limits)).toMatchObject({ ok: true, events: [{ payload: 1 }, { payload: 2 }] });
-    expect(parseEvents(`${e(1)}\r\n\n${e(2, { id: 'x', prefix: 'p' })}\n`, true, limits)).toMatchObject({ ok: true, events: [{ payload: 1 }, { payload: 2, id: 'x', prefix: 'p' }] });
+    expect(parseEvents(`${e(1)}\r\n\n${e(2, { id: 'x', prefix: 'p' })}\n`, true, limits)).toMatchObject({ ok: true, events: [{ payload: 1 }, { payload: 2, id: 'x', prefix: 'p' }], lines: [1, 3] });
   });
 
   it('names every bad line with its number, and accepts none of the request', () => {

@@ -13,7 +13,7 @@ export interface LineError {
 
 /** The events of a request body, or why they are refused. */
 export type ParsedEvents =
-  | { readonly ok: true; readonly events: EventEnvelope[] }
+  | { readonly ok: true; readonly events: EventEnvelope[]; /** The 1-based line (or array position) of each event. */ readonly lines: number[] }
   | { readonly ok: false; readonly tooMany: true; readonly count: number }
   | { readonly ok: false; readonly tooMany?: false; readonly errors: LineError[]; readonly count: number };
 
@@ -63,6 +63,7 @@ export function parseEvents(body: string, ndjson: boolean, limits: ParseLimits):
     }
   }
   const events: EventEnvelope[] = [];
+  const lines: number[] = [];
   const errors: LineError[] = [];
   for (const item of items) {
     if ('error' in item) {
@@ -71,6 +72,7 @@ export function parseEvents(body: string, ndjson: boolean, limits: ParseLimits):
     }
     try {
       events.push(validateEnvelope(item.value));
+      lines.push(item.line);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       errors.push({
@@ -82,7 +84,7 @@ export function parseEvents(body: string, ndjson: boolean, limits: ParseLimits):
     }
   }
   if (errors.length > 0) return { ok: false, errors: errors.slice(0, MAX_LISTED_ERRORS), count: errors.length };
-  return { ok: true, events };
+  return { ok: true, events, lines };
 }
 
 function parseJson(text: string, line: number): { line: number; value: unknown } | LineError {

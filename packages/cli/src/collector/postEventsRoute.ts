@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { BackpressureError, ClosedError, EventTooLargeError, SerializationError, SpoolError, ValidationError } from '@sluice/core';
+import { BackpressureError, ClosedError, type RefusedSend, type SendManyResult } from '@sluice/core';
 import type { RecentEvents } from '../inspector/RecentEvents.js';
 import type { authGuard } from './authGuard.js';
 import type { CollectorContext } from './CollectorContext.js';
+import type { EventEnvelope } from './eventEnvelopeSchema.js';
 import { parseEvents, type LineError } from './parseEvents.js';
 import { refuse } from './refuse.js';
 import { s3RouteId } from './s3RouteId.js';
@@ -16,10 +17,14 @@ type Accepted = Parameters<RecentEvents['add']>[0];
 
 /**
  * Registers POST /v1/events and the body parsers it needs (JSON, JSON arrays, NDJSON; nothing
- * else). Answers 202 only once every event of the request is in the spool; 400 with the lines
- * at fault, 413 for too many events, 429 with Retry-After under backpressure, 503 when the
- * spool fails or the collector is shutting down. A request is refused whole, or the ids of
- * the events accepted before the first refused line are listed.
+ * else). 202 means every event of the request is in the spool, and nothing less: a line
+ * that is not JSON, too long or not a valid envelope refuses the whole request (400, nothing
+ * accepted). Past that, events go to the sluice with one `sendMany` (one spool write per run
+ * of a route) and any other answer says per line what happened: `errors` lists the lines the
+ * sluice refused for their content (400), `firstRejectedLine` where it stopped (429 with
+ * Retry-After under backpressure, 503 when the spool failed): nothing from that line on was
+ * accepted, and a failed write leaves none of its lines half stored. `ids` are the ids of the
+ * accepted lines, in order: every line before `firstRejectedLine` not listed in `errors`.
  */
 export function postEventsRoute(app: FastifyInstance, context: CollectorContext, preHandler: ReturnType<typeof authGuard>): void {
   app.removeAllContentTypeParsers();
@@ -49,7 +54,7 @@ function postEvents(context: CollectorContext, request: FastifyRequest, reply: F
       errors: parsed.errors,
     });
   }
-  const { events } = parsed;
+  const { events, lines } = parsed;
   if (events.length === 0) return refuse(reply, 400, 'no_events', 'The body holds no event. Send a JSON event, a JSON array of events, or NDJSON lines.');
   // An event's record is never longer than its JSON in the body, so this request fits
   // whole or is refused whole: a client never has to work out which part was accepted.
@@ -57,43 +62,68 @@ function postEvents(context: CollectorContext, request: FastifyRequest, reply: F
     context.backpressured();
     return tooBusy(context, reply, events.length);
   }
-  const ids: string[] = [];
-  const accepted: Array<Accepted[number]> = [];
-  const keepFrom = events.length - config.inspector.recentEvents;
-  const errors: LineError[] = [];
+  const items = new Array<object>(events.length);
   for (let i = 0; i < events.length; i += 1) {
-    const { destination, bucket, prefix, payload, id } = events[i] as (typeof events)[number];
-    let receipt;
-    try {
-      receipt = sluice.sendTo(destination, id === undefined ? { bucket, prefix, payload } : { bucket, prefix, payload, id });
-    } catch (error) {
-      if (error instanceof EventTooLargeError || error instanceof SerializationError || error instanceof ValidationError) {
-        errors.push({ line: i + 1, error: 'invalid_event', message: error.message });
-        continue;
-      }
-      record(context, ids.length, body.length, accepted);
-      if (error instanceof BackpressureError) {
-        context.backpressured();
-        return tooBusy(context, reply, events.length - i, ids, i + 1);
-      }
-      if (error instanceof SpoolError) {
-        context.setSpoolFailure(error.message);
-        metrics.rejected('spool', events.length - i);
-        return reply.code(503).send({ error: 'spool_failed', message: `${error.message} Lines from ${i + 1} on were not accepted; the ids of those before are listed.`, accepted: ids.length, ids, firstRejectedLine: i + 1 });
-      }
-      if (error instanceof ClosedError) return refuse(reply, 503, 'shutting_down', 'The collector is shutting down.');
-      throw error;
+    const { bucket, prefix, payload, id } = events[i] as EventEnvelope;
+    items[i] = id === undefined ? { bucket, prefix, payload } : { bucket, prefix, payload, id };
+  }
+  let result: SendManyResult;
+  try {
+    // Every event of the envelope goes to "s3", the one destination the collector installs.
+    result = sluice.sendMany('s3', items);
+  } catch (error) {
+    if (error instanceof ClosedError) return refuse(reply, 503, 'shutting_down', 'The collector is shutting down.');
+    throw error;
+  }
+  const { ids, refused, stopped } = result;
+  const end = stopped?.index ?? events.length;
+  record(context, ids.length, body.length, recentOf(context, events, ids, refused, end));
+  const errors: LineError[] = refused.map(({ index, error }) => ({ line: lines[index] as number, error: 'invalid_event', message: error.message }));
+  if (stopped) {
+    const firstRejectedLine = lines[end] as number;
+    if (stopped.error instanceof BackpressureError) {
+      context.backpressured();
+      return tooBusy(context, reply, events.length - end, ids, firstRejectedLine, errors);
     }
-    ids.push(receipt.id);
-    if (i >= keepFrom) accepted.push({ id: receipt.id, acceptedAt: context.clock.now(), destination, bucket, prefix, route: s3RouteId(bucket, prefix), payload });
+    context.setSpoolFailure(stopped.error.message);
+    metrics.rejected('spool', events.length - end);
+    return reply.code(503).send({
+      error: 'spool_failed',
+      message: `${stopped.error.message} Lines from ${firstRejectedLine} on were not accepted (none of them half stored); the ids of the accepted lines before are listed.`,
+      accepted: ids.length,
+      ids,
+      firstRejectedLine,
+      errors,
+    });
   }
   context.setSpoolFailure(undefined);
-  record(context, ids.length, body.length, accepted);
   if (errors.length > 0) {
     metrics.rejected('invalid', errors.length);
     return reply.code(400).send({ error: 'invalid_events', message: `${ids.length} event(s) were accepted (ids listed) and ${errors.length} were not: send only the lines in errors again.`, accepted: ids.length, ids, errors });
   }
   return reply.code(202).send({ accepted: ids.length, ids });
+}
+
+/**
+ * The accepted events of a request, for the inspector's ring: at most its capacity, the last
+ * ones. Accepted are those before `end` that were not refused, in order, with `ids` theirs.
+ */
+function recentOf(context: CollectorContext, events: readonly EventEnvelope[], ids: readonly string[], refused: readonly RefusedSend[], end: number): Accepted {
+  const capacity = context.config.inspector.recentEvents;
+  const acceptedAt = context.clock.now();
+  const recent: Array<Accepted[number]> = [];
+  let r = refused.length - 1;
+  while (r >= 0 && (refused[r] as RefusedSend).index >= end) r -= 1;
+  for (let i = end - 1, j = ids.length - 1; i >= 0 && j >= 0 && recent.length < capacity; i -= 1) {
+    if (r >= 0 && (refused[r] as RefusedSend).index === i) {
+      r -= 1;
+      continue;
+    }
+    const { destination, bucket, prefix, payload } = events[i] as EventEnvelope;
+    recent.push({ id: ids[j] as string, acceptedAt, destination, bucket, prefix, route: s3RouteId(bucket, prefix), payload });
+    j -= 1;
+  }
+  return recent.reverse();
 }
 
 /** Counts `count` accepted events and puts the last of them (`accepted`) in the ring. */
@@ -103,7 +133,7 @@ function record(context: CollectorContext, count: number, bytes: number, accepte
   context.recent.add(accepted);
 }
 
-function tooBusy(context: CollectorContext, reply: FastifyReply, refused: number, ids: string[] = [], firstRejectedLine = 1): FastifyReply {
+function tooBusy(context: CollectorContext, reply: FastifyReply, refused: number, ids: string[] = [], firstRejectedLine = 1, errors: LineError[] = []): FastifyReply {
   context.metrics.rejected('backpressure', refused);
   return reply
     .code(429)
@@ -114,5 +144,6 @@ function tooBusy(context: CollectorContext, reply: FastifyReply, refused: number
       accepted: ids.length,
       ids,
       firstRejectedLine,
+      ...(errors.length > 0 ? { errors } : {}),
     });
 }

@@ -12,9 +12,6 @@ export interface SpoolArgs {
   readonly id?: readonly string[];
 }
 
-/** Dead letters moved per call: each call reads the spool's listing again. */
-const REPLAY_CHUNK = 50;
-
 function spoolDirectory(args: SpoolArgs, io: CliIo): string {
   if (args.spool) return path.resolve(io.cwd, args.spool);
   const file = configFile(args.config, io);
@@ -47,13 +44,17 @@ export function replayCommand(args: SpoolArgs, io: CliIo): number {
   const dead = listSpool(directory).dead.filter((d) => !args.id || args.id.includes(d.identifier));
   const missing = (args.id ?? []).filter((id) => !dead.some((d) => d.identifier === id));
   const bar = new ProgressBar(io.stdout, dead.length, 'dead letters replayed');
-  let moved = 0;
-  for (let i = 0; i < dead.length; i += REPLAY_CHUNK) {
-    const chunk = dead.slice(i, i + REPLAY_CHUNK);
-    const done = replayDeadLetters(directory, chunk.map((d) => d.identifier));
-    moved += done.length;
-    bar.tick(chunk.filter((d) => done.includes(d.identifier)).map((d) => `replayed ${d.identifier}  ${d.route}  ${d.bytes} bytes`));
-  }
+  const byId = new Map(dead.map((d) => [d.identifier, d]));
+  const moved = replayDeadLetters(
+    directory,
+    dead.map((d) => d.identifier),
+    {
+      onProgress: (identifier) => {
+        const d = byId.get(identifier);
+        bar.tick([`replayed ${identifier}  ${d?.route ?? ''}  ${d?.bytes ?? 0} bytes`]);
+      },
+    },
+  ).length;
   bar.finish();
   io.stdout.write(`${moved} dead letter(s) moved back to pending; the next 'sluice serve' on ${directory} delivers them.\n`);
   if (missing.length > 0) {

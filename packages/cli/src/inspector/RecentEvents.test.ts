@@ -14,6 +14,7 @@ describe('RecentEvents', () => {
     expect(recent.get('a')).toBeUndefined();
     recent.add(['e', 'f', 'g', 'h', 'i'].map((id) => entry(id)));
     expect(recent.list().map((e) => [e.id, e.seq])).toEqual([['g', 6], ['h', 7], ['i', 8]]);
+    expect([recent.get('d'), recent.get('i')?.id]).toEqual([undefined, 'i']);
   });
 
   it('marks delivered, with the key and the Dest count, only the events of the route whose count rose', () => {

@@ -17,8 +17,8 @@ export class RecentEvents {
   readonly #ring: Array<RecentEvent | undefined>;
   #next = 0;
   #seq = 0;
-  readonly #byId = new Map<string, RecentEvent>();
-  readonly #pendingByRoute = new Map<string, Set<RecentEvent>>();
+  #byId = new Map<string, RecentEvent>();
+  #pendingByRoute = new Map<string, Set<RecentEvent>>();
 
   /**
    * @param capacity how many events are kept; the oldest is dropped first.
@@ -38,6 +38,13 @@ export class RecentEvents {
     const kept = events.length > this.capacity ? events.slice(-this.capacity) : events;
     this.#seq += events.length - kept.length;
     const added: RecentEvent[] = [];
+    // A request that fills the ring replaces all of it: dropping the indexes whole costs
+    // nothing, evicting a ring's worth one by one cost a fifth of the collector's time per event.
+    const replacesAll = kept.length === this.capacity;
+    if (replacesAll) {
+      this.#byId = new Map();
+      this.#pendingByRoute = new Map();
+    }
     for (const event of kept) {
       // Spelled out: an object spread here cost 6 µs per event, more than the send itself.
       const entry: RecentEvent = {
@@ -54,7 +61,7 @@ export class RecentEvents {
         key: undefined,
         lastError: undefined,
       };
-      this.#evict(this.#ring[this.#next]);
+      if (!replacesAll) this.#evict(this.#ring[this.#next]);
       this.#ring[this.#next] = entry;
       this.#next = (this.#next + 1) % this.capacity;
       this.#byId.set(entry.id, entry);

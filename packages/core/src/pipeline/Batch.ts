@@ -3,6 +3,7 @@ import type { BatchIdentity, BatchInfo } from '../batch/BatchInfo.js';
 import type { Destination } from '../destination/Destination.js';
 import type { DeliveryReport } from '../send/Receipt.js';
 import type { SpoolBatch } from '../spool/Spool.js';
+import { PartialAppendError } from './PartialAppendError.js';
 
 export type BatchState = 'open' | 'sealed' | 'delivered' | 'dead';
 
@@ -126,10 +127,39 @@ export class Batch {
    */
   append(record: string, id: string | number): number {
     const bytes = record.length + this.records.append(record);
+    this.#count(id);
+    this.#bytes += bytes;
+    return bytes;
+  }
+
+  #count(id: string | number): void {
     if (typeof id === 'string') this.#givenIds.push(id);
     else this.#addSequence(id);
     this.#events += 1;
-    this.#bytes += bytes;
+  }
+
+  /**
+   * Stores `records` through the spool, all or nothing, and counts each under its id in `ids`
+   * (same order). Returns the bytes they added, as `append` does. A spool without
+   * `appendMany` gets them one at a time; if one of those fails, the records before it stay
+   * stored and counted, and the error carries how many in `appended` (see {@link PartialAppendError}).
+   */
+  appendMany(records: readonly string[], ids: ReadonlyArray<string | number>): number {
+    let bytes = 0;
+    if (this.records.appendMany) {
+      bytes = this.records.appendMany(records);
+      for (const record of records) bytes += record.length;
+      for (const id of ids) this.#count(id);
+      this.#bytes += bytes;
+      return bytes;
+    }
+    for (let i = 0; i < records.length; i += 1) {
+      try {
+        bytes += this.append(records[i] as string, ids[i] as string | number);
+      } catch (error) {
+        throw new PartialAppendError(i, bytes, error);
+      }
+    }
     return bytes;
   }
 

@@ -48,8 +48,8 @@ describe('route health over a long-running service', () => {
     expect(Math.max(...sizes.slice(15))).toBeLessThanOrEqual(16 * 200);
     expect(sizes.at(-1)).toBeGreaterThanOrEqual(10 * 200);
     await sluice.close();
-    // 6,000 routes delivered one by one: seconds of work on a loaded machine, not a hang.
-  }, 30_000);
+    // 6,000 routes through 30 simulated minutes: about 5 s of CPU when two other jobs share the cores.
+  }, 60_000);
 
   it('keeps a route with pending events or dead letters, however long it is idle', async () => {
     const { clock, sluice, destination, send } = recordingSluice({ sluice: { forgetIdleRoutesAfterMs: 60_000, healthLogIntervalMs: 0 } });

@@ -26,4 +26,18 @@ describe('what metrics read from a sluice', () => {
     expect([sluice.acceptedEvents, sluice.acceptedBytes]).toEqual([2, 12]);
     await sluice.close();
   });
+
+  it('counts what sendMany() accepted, and not what it refused', async () => {
+    const { sluice } = recordingSluice();
+    const result = sluice.sendMany('recording', [
+      { stream: 'a', payload: { n: 1 } },
+      { stream: '', payload: 'refused: empty stream' },
+      { stream: 'b', payload: 'x' },
+    ]);
+    expect(result.ids).toHaveLength(2);
+    // {"n":1}\n and "x"\n: 8 + 4 bytes.
+    expect([sluice.acceptedEvents, sluice.acceptedBytes]).toEqual([2, 12]);
+    await sluice.close();
+  });
 });
+

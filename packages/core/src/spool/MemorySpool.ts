@@ -52,6 +52,13 @@ export class MemorySpoolBatch implements SpoolBatch {
     return this.#text.length >= TEXT_CHARS ? this.#writeText() : 0;
   }
 
+  /** Memory cannot fail half way: the records join the text gathered so far. */
+  appendMany(records: readonly string[]): number {
+    let bytes = 0;
+    for (const record of records) bytes += this.append(record);
+    return bytes;
+  }
+
   contents(): readonly Uint8Array[] {
     this.#writeText();
     // A view of the slab being filled: appends after this write past its end.

@@ -40,6 +40,14 @@ export interface SpoolBatch {
    */
   append(record: string): number;
   /**
+   * Optional: appends several encoded records at once, as `append` would one by one, and
+   * returns the same count of bytes beyond one per character. All or nothing: either every
+   * record is stored whole, or it throws a {@link SpoolError} and the batch is left exactly as
+   * it was before the call. A durable spool writes them with one write, not one per record.
+   * Without it the sluice appends one record at a time.
+   */
+  appendMany?(records: readonly string[]): number;
+  /**
    * The bytes appended so far, in order, as chunks; their concatenation is the object's body
    * before the serializer's framing. Called once the batch is sealed (nothing is appended
    * after), once per delivery attempt. A spool that keeps records on disk streams them, so a

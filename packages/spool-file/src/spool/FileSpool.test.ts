@@ -66,6 +66,28 @@ describe('FileSpool', () => {
       spool.close();
     });
 
+    it('stores appendMany with one write, and on a write cut short leaves the file exactly as before the call', async () => {
+      const { spool, directory } = spoolIn();
+      const batch = spool.open(meta(id('m')));
+      const file = path.join(directory, 'batches', `${id('m')}.ndjson`);
+      const writes = vi.spyOn(fs, 'writeSync');
+      expect(batch.appendMany?.(['{"n":1}\n', '{"n":"é"}\n', '{"n":3}\n'])).toBe(1);
+      expect(writes).toHaveBeenCalledTimes(1);
+      vi.restoreAllMocks();
+      const before = '{"n":1}\n{"n":"é"}\n{"n":3}\n';
+      expect(fs.readFileSync(file, 'utf8')).toBe(before);
+      fillDiskAfter(12);
+      const error = thrown(() => batch.appendMany?.(['{"n":4}\n', '{"n":5}\n', '{"n":6}\n']));
+      vi.restoreAllMocks();
+      expect(error.code).toBe('SLUICE_SPOOL_FULL');
+      expect(error.message).toContain(`Could not append records to ${file}: the disk is full (ENOSPC). None of the 3 events was stored`);
+      expect(fs.readFileSync(file, 'utf8')).toBe(before);
+      expect(await text(batch.contents())).toBe(before);
+      batch.appendMany?.(['{"n":7}\n']);
+      expect(fs.readFileSync(file, 'utf8')).toBe(`${before}{"n":7}\n`);
+      spool.close();
+    });
+
     it('finishes a record that write(2) took only in part', () => {
       const { spool, directory } = spoolIn();
       const batch = spool.open(meta(id('g')));

@@ -80,18 +80,31 @@ export class FileSpoolBatch implements SpoolBatch {
    * `SLUICE_SPOOL_WRITE_FAILED` otherwise) with the file cut back to the records before it.
    */
   append(record: string): number {
-    const bytes = Buffer.from(record, 'utf8');
+    return this.#write(record, 'append a record to', 'The event was not stored (send() threw); the batch keeps every record before it.');
+  }
+
+  /**
+   * Stores `records` with one write, all or nothing: on a failed write the file is cut back to
+   * the records before the call and SpoolError is thrown, so none of them is stored.
+   */
+  appendMany(records: readonly string[]): number {
+    if (records.length === 0) return 0;
+    return this.#write(records.join(''), 'append records to', `None of the ${records.length} events was stored (sendMany() reports them refused); the batch keeps every record before them.`);
+  }
+
+  #write(text: string, doing: string, consequence: string): number {
+    const bytes = Buffer.from(text, 'utf8');
     try {
       const fd = this.#descriptor();
       writeFully(fd, bytes, this.#size);
       if (this.context.fsync === 'always') fs.fdatasyncSync(fd);
     } catch (error) {
       this.#cutBack();
-      throw spoolFailure(error, 'append a record to', this.#dataPath, 'The event was not stored (send() threw); the batch keeps every record before it.');
+      throw spoolFailure(error, doing, this.#dataPath, consequence);
     }
     this.#size += bytes.length;
     if (this.context.fsync !== 'always') this.#dirty = true;
-    return bytes.length - record.length;
+    return bytes.length - text.length;
   }
 
   /** Forces appended records to the disk (fsync: 'interval'). Throws SpoolError. */
