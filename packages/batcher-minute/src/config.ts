@@ -2,9 +2,15 @@ import { compileValidator } from '@sluice/core';
 
 /** Options of the minute batcher. Caps split a minute into several complete objects. */
 export interface MinuteBatcherOptions {
-  /** Seal a batch before it would exceed this many events. 0: no cap. */
+  /**
+   * Most events in one object; a full batch is sealed and the minute continues in a new one. 0 means no cap.
+   * Default: `0`.
+   */
   readonly maxEvents: number;
-  /** Seal a batch before its encoded records would exceed this many bytes. 0: no cap. */
+  /**
+   * Most bytes of records (before compression) in one object; the batch is sealed before an event would cross
+   * it. 0 means no cap. Default: `0`.
+   */
   readonly maxBytes: number;
 }
 

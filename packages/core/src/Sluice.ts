@@ -1,15 +1,18 @@
+import { EventEmitter } from 'node:events';
 import type { DrainOptions, Pipeline } from './pipeline/Pipeline.js';
 import type { RouteHealth } from './pipeline/RouteHealth.js';
-import type { DeadLetter, SluiceEvents } from './pipeline/SluiceEvents.js';
+import { SLUICE_EVENT_NAMES, type DeadLetter, type SluiceEvents } from './pipeline/SluiceEvents.js';
 import type { Receipt } from './send/Receipt.js';
 import type { SendApi } from './send/SendApi.js';
 import type { SendManyResult } from './send/SendManyResult.js';
 
 /**
  * The application's handle: `send.<destination>(params)` anywhere, `flush()` when you need
- * everything stored now, `close()` once at shutdown.
+ * everything stored now, `close()` once at shutdown. It is an EventEmitter of its
+ * {@link SluiceEvents} (`on`, `once`, `off`, and Node's `events.once(sluice, 'delivered')` and
+ * `events.on(sluice, 'deliveryError')`); it never emits `error`.
  */
-export class Sluice {
+export class Sluice extends EventEmitter<SluiceEvents> {
   /** One function per installed destination, e.g. `sluice.send.s3({ bucket, prefix, payload })`. */
   readonly send: SendApi;
   readonly #pipeline: Pipeline;
@@ -17,7 +20,11 @@ export class Sluice {
 
   /** @param detachProcessHooks removes the process hooks (exit report, drain, signals) once closed. */
   constructor(pipeline: Pipeline, detachProcessHooks: () => void) {
+    super();
     this.#pipeline = pipeline;
+    for (const name of SLUICE_EVENT_NAMES) {
+      pipeline.on(name, (...args: SluiceEvents[typeof name]) => this.emit(name, ...args));
+    }
     this.#detachProcessHooks = detachProcessHooks;
     const send: Record<string, (params: unknown) => Receipt> = {};
     for (const name of pipeline.destinationNames()) send[name] = pipeline.sender(name);
@@ -51,7 +58,11 @@ export class Sluice {
     this.#pipeline.validate(destination, params);
   }
 
-  /** Seals every open batch and resolves once everything accepted so far is stored. */
+  /**
+   * Seals every open batch and resolves once everything accepted so far is stored. Rejects
+   * with ShutdownTimeoutError after `timeoutMs`, or AbortedError when `signal` aborts; either
+   * way the batches stay pending and keep being delivered.
+   */
   flush(options?: DrainOptions): Promise<void> {
     return this.#pipeline.flush(options);
   }
@@ -60,8 +71,10 @@ export class Sluice {
    * Stops accepting events (send throws ClosedError), delivers everything, stops every timer
    * and closes every part. Safe to call more than once. While it is pending the process stays
    * alive; once it has settled nothing of the sluice's does. Rejects with ShutdownTimeoutError
-   * if `timeoutMs` passes first; then, if the process exits with events undelivered, the
-   * sluice logs how many.
+   * if `timeoutMs` passes first, or AbortedError when `signal` aborts; then the sluice stops as
+   * it does at a deadline (what is undelivered stays in a durable spool), and if the process
+   * exits with events undelivered, it logs how many. A second call returns the first call's
+   * promise, whatever its options.
    */
   close(options?: DrainOptions): Promise<void> {
     const closing = this.#pipeline.close(options);
@@ -83,6 +96,16 @@ export class Sluice {
     return this.#pipeline.pendingBytes;
   }
 
+  /** Events send() and sendMany() accepted since the sluice started (a counter; recovered batches are not counted again). */
+  get acceptedEvents(): number {
+    return this.#pipeline.accepted.events;
+  }
+
+  /** Bytes of the records send() and sendMany() accepted since the sluice started (a counter), counted as pendingBytes counts them. */
+  get acceptedBytes(): number {
+    return this.#pipeline.accepted.bytes;
+  }
+
   /** Batches given up on after deadLetterAfterMs of failures, with the reason. */
   deadLetters(): DeadLetter[] {
     return this.#pipeline.deadLetters();
@@ -101,15 +124,5 @@ export class Sluice {
   /** Per destination route: pending events and bytes, deliveries, last error, retries. */
   health(): RouteHealth[] {
     return this.#pipeline.health();
-  }
-
-  on<E extends keyof SluiceEvents>(event: E, listener: (...args: SluiceEvents[E]) => void): this {
-    this.#pipeline.on(event, listener as never);
-    return this;
-  }
-
-  off<E extends keyof SluiceEvents>(event: E, listener: (...args: SluiceEvents[E]) => void): this {
-    this.#pipeline.off(event, listener as never);
-    return this;
   }
 }

@@ -1,31 +1,79 @@
 import { randomBytes } from 'node:crypto';
-import type { LogLevel } from './log/JsonLogger.js';
 import { ValidationError } from './errors/ValidationError.js';
 import { compileValidator } from './validation/ajv.js';
 
 export interface RetryOptions {
-  /** First delay after a retryable failure; doubles per consecutive failure (full jitter). */
+  /** First retry delay after a retryable failure. Default: `1000`. */
   readonly initialDelayMs: number;
-  /** Cap of the retryable delay. */
+  /** Cap of the exponential retry delay. Default: `60000`. */
   readonly maxDelayMs: number;
-  /** Delay between attempts after an error retrying soon cannot fix (AccessDenied, NoSuchBucket). */
+  /**
+   * Delay between attempts after an error retrying soon cannot fix (AccessDenied, NoSuchBucket). Default:
+   * `300000`.
+   */
   readonly permanentErrorDelayMs: number;
 }
 
 /** Options of `createSluice()`. Every key has a default; see docs/config-reference.md. */
 export interface SluiceOptions {
+  /**
+   * Identifies this producer in every batch identity (and so in every key hash). Default: 16 random hex
+   * characters per process. Set it to a stable value per replica only with a durable spool.
+   */
   readonly producerId: string;
+  /**
+   * Largest encoded event send() accepts, in bytes; a larger one throws EventTooLargeError. Default:
+   * `1048576`.
+   */
   readonly maxEventBytes: number;
+  /** Batches uploaded at the same time, across all destinations. Default: `4`. */
   readonly maxConcurrentUploads: number;
+  /**
+   * Most bytes of records accepted and not yet delivered, across all destinations. Past it send() throws
+   * BackpressureError; await sluice.ready() before sending again. Bounds memory whatever the traffic or an
+   * outage. Default: `268435456`.
+   */
   readonly maxPendingBytes: number;
+  /**
+   * How long a batch may keep failing before it moves to the dead letters (deadLetters(),
+   * replayDeadLetters(); with the file spool, its dead-letter folder). Default: `86400000`.
+   */
   readonly deadLetterAfterMs: number;
+  /** How many recent event ids the delivery ledger remembers for deliveredCount(). Default: `100000`. */
   readonly ledgerCapacity: number;
+  /**
+   * Seal and upload open batches when the event loop empties (beforeExit), so a script that forgets close()
+   * still delivers. Default: `true`.
+   */
   readonly drainOnExit: boolean;
+  /**
+   * On SIGTERM or SIGINT, close() (waiting at most shutdownTimeoutMs) and then exit. Off by default: an
+   * application with its own shutdown calls close() itself. Default: `false`.
+   */
   readonly handleSignals: boolean;
+  /**
+   * Deadline of the close() that handleSignals makes; what is undelivered by then stays in a durable spool
+   * for the next start. Default: `30000`.
+   */
   readonly shutdownTimeoutMs: number;
-  readonly logLevel: LogLevel;
+  /** Level of the default JSON logger on stderr (ignored when LOGGER is bound). Default: `"warn"`. */
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /**
+   * How often a health summary is logged: one line with the number of routes, pending events and bytes, the
+   * oldest pending event, dead letters, and the 10 routes with the largest backlog and the 10 failing (level
+   * info, warn while anything fails). 0 turns it off. Default: `60000`.
+   */
   readonly healthLogIntervalMs: number;
+  /**
+   * How long health() keeps the counters of a route nothing was delivered to or failed for. Routes with
+   * pending events or dead letters are always listed. Keeps memory flat in a service that writes to ever new
+   * prefixes. Default: `3600000`.
+   */
   readonly forgetIdleRoutesAfterMs: number;
+  /**
+   * Backoff of failed uploads. A failed batch is never dropped: it is retried until delivered or closed.
+   * Default: `{}`.
+   */
   readonly retry: RetryOptions;
 }
 

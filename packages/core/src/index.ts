@@ -10,6 +10,7 @@ export { bindDestinationParts, type PartDefaults } from './di/bindDestinationPar
 export { coreModule } from './di/coreModule.js';
 export { resolvedPartToken, scopedToken } from './di/scopedToken.js';
 export * from './di/tokens.js';
+export { AbortedError } from './errors/AbortedError.js';
 export { BackpressureError } from './errors/BackpressureError.js';
 export { ClosedError } from './errors/ClosedError.js';
 export { DeliveryError, type DeliveryErrorDetails } from './errors/DeliveryError.js';
@@ -23,6 +24,8 @@ export type { KeyFormatter } from './key/KeyFormatter.js';
 export { MemoryDeliveryLedger, type DeliveryLedger } from './ledger/DeliveryLedger.js';
 export { JsonLogger, type LogLevel } from './log/JsonLogger.js';
 export type { LogFields, Logger } from './log/Logger.js';
+export { pinoLogger, type PinoLike, type PinoLogMethod } from './log/pinoLogger.js';
+export { winstonLogger, type WinstonEntry, type WinstonLike } from './log/winstonLogger.js';
 export type { DrainOptions } from './pipeline/Pipeline.js';
 export type { RouteHealth } from './pipeline/RouteHealth.js';
 export type { DeadLetter, DeliveredEvent, DeliveryErrorEvent, SluiceEvents } from './pipeline/SluiceEvents.js';

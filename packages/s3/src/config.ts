@@ -21,24 +21,93 @@ export type S3Credentials = S3StaticCredentials | S3CredentialsProvider;
 
 /** Options of `s3Module()`. Every key has a default; see docs/config-reference.md. */
 export interface S3Options {
+  /**
+   * AWS region of the buckets. Default: the AWS SDK's own region chain (AWS_REGION, then the profile's region
+   * in ~/.aws/config or AWS_CONFIG_FILE); else us-east-1 when endpoint is set; else found per bucket with
+   * GetBucketLocation. A bucket in another region is followed through S3's redirect.
+   */
   readonly region?: string;
+  /** URL of an S3-compatible service (MinIO, Ceph, a local test server). Default: AWS. */
   readonly endpoint?: string;
+  /**
+   * Address buckets as endpoint/bucket/key instead of bucket.endpoint/key; most S3-compatible servers need
+   * it. Default: `false`.
+   */
   readonly forcePathStyle: boolean;
+  /**
+   * Credentials as the AWS SDK takes them: an object { accessKeyId, secretAccessKey, sessionToken? } (the
+   * same object may be shared with the application's own S3Client), or a provider function such as fromIni().
+   * Never printed. Default: the AWS SDK's provider chain (environment, profile, SSO, instance role).
+   */
   readonly credentials?: S3Credentials;
+  /**
+   * Size of each multipart part (S3 allows 5 MiB to 5 GiB). An object smaller than one part is written with a
+   * single PutObject. Default: `8388608`.
+   */
   readonly partSizeBytes: number;
+  /**
+   * Parts of one object uploaded at the same time. Memory per upload is about partSizeBytes ×
+   * partConcurrency. Default: `4`.
+   */
   readonly partConcurrency: number;
+  /** gzip level: 1 is fastest, 9 smallest; 6 is gzip’s own default. Default: `6`. */
   readonly compressionLevel: number;
+  /**
+   * How many batches are gzip-compressed at once, each on a thread of libuv’s pool (4 threads unless
+   * UV_THREADPOOL_SIZE says otherwise). 0: one fewer than the CPU cores, at least 1, which leaves a core to
+   * the application’s event loop. Default: `0`.
+   */
   readonly compressionConcurrency: number;
+  /**
+   * Canned ACL for cross-account delivery, so the bucket owner owns the objects (the reason the minimal
+   * policy grants PutObjectAcl). Default: none.
+   */
   readonly acl?: 'bucket-owner-full-control';
+  /**
+   * Server-side encryption: AES256 (SSE-S3) or aws:kms (SSE-KMS). Default: the bucket's default encryption.
+   */
   readonly serverSideEncryption?: 'AES256' | 'aws:kms' | 'aws:kms:dsse';
+  /** KMS key id or ARN for aws:kms encryption. Default: the AWS managed key. */
   readonly sseKmsKeyId?: string;
-  readonly storageClass?: string;
+  /** Storage class of the objects. Default: STANDARD. */
+  readonly storageClass?: 'STANDARD' | 'STANDARD_IA' | 'ONEZONE_IA' | 'INTELLIGENT_TIERING' | 'GLACIER_IR' | 'GLACIER' | 'DEEP_ARCHIVE' | 'REDUCED_REDUNDANCY';
+  /**
+   * Request checksums: WHEN_SUPPORTED sends a CRC32 of every part (the AWS SDK's default, end-to-end
+   * integrity); WHEN_REQUIRED only where S3 demands one, for S3-compatible servers that reject the newer
+   * checksum headers. Default: `"WHEN_SUPPORTED"`.
+   */
   readonly checksumMode: 'WHEN_SUPPORTED' | 'WHEN_REQUIRED';
+  /**
+   * Write with If-None-Match: * so a retried batch can never replace or duplicate its object; "already
+   * exists" counts as delivered. Servers that ignore the header are unaffected. Default: `true`.
+   */
   readonly conditionalWrite: boolean;
+  /**
+   * Attempts per request inside the AWS SDK (its own quick retries), before Sluice's batch-level backoff.
+   * Default: `3`.
+   */
   readonly maxAttempts: number;
+  /**
+   * Time a request may go without progress on its socket before it is abandoned and retried. Default:
+   * `120000`.
+   */
   readonly requestTimeoutMs: number;
+  /** Time to establish a connection before it is abandoned and retried. Default: `10000`. */
   readonly connectionTimeoutMs: number;
+  /**
+   * A multipart upload of a Sluice-shaped key (PREFIX/YYYY/MM/DD/HH/…-<64 hex>.EXT) under a prefix this
+   * process writes to, older than this and not in flight here, is an orphan (left by a crash or a lost abort)
+   * and is aborted (ListBucketMultipartUploads + AbortMultipartUpload, both in the minimal policy). Other
+   * applications' uploads are never touched. A retried or recovered batch's own earlier upload is aborted at
+   * once, whatever its age. Default: `3600000`.
+   */
   readonly orphanUploadAgeMs: number;
+  /**
+   * How often each bucket written to is swept for orphaned multipart uploads: one listing per bucket per
+   * interval (first: at its first upload), filtered by the longest prefix common to the prefixes written. A
+   * prefix unwritten for this interval plus orphanUploadAgeMs is forgotten (at most 10,000 are remembered per
+   * bucket). Default: `3600000`.
+   */
   readonly orphanSweepIntervalMs: number;
 }
 
@@ -57,7 +126,7 @@ export const s3OptionsSchema = {
       type: 'string',
       pattern: '^[a-z0-9-]{2,32}$',
       description:
-        'AWS region of the buckets. Default: found per bucket with GetBucketLocation (or us-east-1 when endpoint is set).',
+        "AWS region of the buckets. Default: the AWS SDK's own region chain (AWS_REGION, then the profile's region in ~/.aws/config or AWS_CONFIG_FILE); else us-east-1 when endpoint is set; else found per bucket with GetBucketLocation. A bucket in another region is followed through S3's redirect.",
     },
     endpoint: {
       type: 'string',

@@ -2,11 +2,16 @@ import { compileValidator } from '@sluice/core';
 
 /** Options of the file spool. */
 export interface FileSpoolOptions {
-  /** Folder of the spool: `batches/` for pending batches, `dead-letter/` for given-up ones. */
+  /** Folder of the spool; created if missing. One process per folder (a lock file enforces it). */
   readonly directory: string;
-  /** When appended records are forced from the page cache to the disk. */
+  /**
+   * Every record is written to the file (write(2)) before send() returns, so a process crash or kill -9 loses
+   * nothing in every mode. For power loss or a kernel crash: never = what the OS had not flushed yet is lost
+   * (typically up to 30 s); interval = at most fsyncIntervalMs of events; always = nothing once send()
+   * returned, at the cost of one fdatasync per event. Default: `"interval"`.
+   */
   readonly fsync: 'never' | 'interval' | 'always';
-  /** With `fsync: 'interval'`, how often. */
+  /** With fsync: 'interval', how often open batch files are flushed to the disk. Default: `1000`. */
   readonly fsyncIntervalMs: number;
 }
 

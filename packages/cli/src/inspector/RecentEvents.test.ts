@@ -3,7 +3,7 @@ import type { DeliveredEvent } from '@sluice/core';
 import { RecentEvents, type RecentEventsChange } from './RecentEvents.js';
 
 const entry = (id: string, route = 's3://b/p/') => ({ id, acceptedAt: 0, destination: 's3', bucket: 'b', prefix: 'p', route, payload: { id } });
-const delivered = (route: string, key: string): DeliveredEvent => ({ destination: 's3', route, key, location: `s3://b/${key}`, events: 1, bytes: 10, parts: 1, alreadyExisted: false, attempts: 1 });
+const delivered = (route: string, key: string): DeliveredEvent => ({ destination: 's3', route, key, location: `s3://b/${key}`, events: 1, bytes: 10, recordBytes: 20, openedAt: 0, deliveredAt: 1, parts: 1, alreadyExisted: false, attempts: 1 });
 
 describe('RecentEvents', () => {
   it('keeps the last `capacity` events, oldest first', () => {

@@ -3,8 +3,8 @@ export type LogFields = Record<string, unknown>;
 
 /**
  * Where Sluice reports what it does. Default: {@link JsonLogger} at level `warn` on stderr.
- * Bind your own (pino, winston) to the LOGGER token; the shape is pino-compatible in spirit:
- * a message and an object of fields.
+ * Bind your own to the LOGGER token: pino through {@link pinoLogger}, winston through
+ * {@link winstonLogger} (pino takes its fields first and would drop them otherwise).
  */
 export interface Logger {
   debug(message: string, fields?: LogFields): void;

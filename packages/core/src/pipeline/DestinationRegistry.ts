@@ -89,8 +89,25 @@ export class DestinationRegistry {
   }
 }
 
-/** The destination's own parameters plus `payload` (required) and `id` (optional). */
+/**
+ * The destination's own parameters plus `payload` (required) and `id` (optional). A schema
+ * Ajv cannot compile (an unknown keyword or format, a typo) is a SluiceError saying so.
+ */
 function compileParams(destination: Destination): Validator<object & CommonSendParams> {
+  try {
+    return compileParamsSchema(destination);
+  } catch (error) {
+    if (error instanceof SluiceError) throw error;
+    throw new SluiceError(
+      'SLUICE_INVALID_SCHEMA',
+      `The paramsSchema of destination "${destination.name}" cannot be compiled: ${error instanceof Error ? error.message : String(error)}. ` +
+        'Use JSON Schema draft-07 keywords, the annotations (title, description, default, examples, deprecated, readOnly, writeOnly, $comment), x-fix, x-secret, and the formats of ajv-formats (email, uri, date-time, uuid, …).',
+      { cause: error },
+    );
+  }
+}
+
+function compileParamsSchema(destination: Destination): Validator<object & CommonSendParams> {
   const schema = destination.paramsSchema;
   return compileValidator<object & CommonSendParams>(`send.${destination.name}() parameters`, {
     ...schema,

@@ -48,6 +48,12 @@ export interface PipelineParts {
 export interface DrainOptions {
   /** Give up waiting after this many ms of the sluice's clock. Default: wait until delivered. */
   readonly timeoutMs?: number;
+  /**
+   * Stop waiting when this signal aborts: the promise rejects with AbortedError (code
+   * SLUICE_ABORTED, name AbortError). Undelivered batches are never dropped by it: after
+   * flush() they keep being delivered; close() goes on as after a timeout (see close()).
+   */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -67,6 +73,8 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
   readonly #streamer: BatchStreamer;
   readonly #timers: Timer[];
   readonly #many: ManySender;
+  /** Events and record bytes send() and sendMany() accepted since the start, for metrics. */
+  readonly #accepted = { events: 0, bytes: 0 };
   #closing: Promise<void> | undefined;
 
   constructor(parts: PipelineParts, destinations: readonly Destination[]) {
@@ -138,7 +146,13 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
   sendMany(name: string, items: readonly unknown[]): SendManyResult {
     const entry = this.#registry.get(name);
     if (this.#closing) throw new ClosedError();
-    return this.#many.send(entry, items);
+    // Pending bytes only fall when a delivery settles, never inside this synchronous call, so
+    // their growth is what the call accepted.
+    const pendingBefore = this.#gate.bytes;
+    const result = this.#many.send(entry, items);
+    this.#accepted.events += result.ids.length;
+    this.#accepted.bytes += this.#gate.bytes - pendingBefore;
+    return result;
   }
 
   /** Checks `params` as `send` would, storing nothing; throws ValidationError. */
@@ -171,6 +185,8 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
       throw asSpoolError(error, 'could not store the event');
     }
     this.#gate.add(bytes, batch);
+    this.#accepted.events += 1;
+    this.#accepted.bytes += bytes;
     if (batch.untakenBytes >= STREAM_RUN_BYTES) this.#streamer.nudge(batch);
     return new PendingReceipt(id, batch, this.#ids);
   }
@@ -213,11 +229,11 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
     }
   }
 
-  #drain(operation: 'flush' | 'close', { timeoutMs }: DrainOptions): Promise<void> {
+  #drain(operation: 'flush' | 'close', options: DrainOptions): Promise<void> {
     this.#assembler.sealAll();
     this.#deliveries.retryNow();
     const undelivered = () => ({ batches: this.#deliveries.pending().size, events: this.pendingEvents() });
-    return drainWithin(this.#parts.clock, operation, timeoutMs, this.#deliveries.settled(), undelivered);
+    return drainWithin(this.#parts.clock, operation, options, this.#deliveries.settled(), undelivered);
   }
 
   /** How many destinations delivered the event `id` (0 while pending or once forgotten). */
@@ -235,6 +251,11 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
   /** Bytes of records accepted and not yet delivered. */
   get pendingBytes(): number {
     return this.#gate.bytes;
+  }
+
+  /** Events and their record bytes that send() accepted since the start. */
+  get accepted(): { readonly events: number; readonly bytes: number } {
+    return { ...this.#accepted };
   }
 
   /** The batches given up on, oldest first. */

@@ -7,7 +7,14 @@ export interface DeliveredEvent {
   readonly key: string;
   readonly location: string;
   readonly events: number;
+  /** Bytes of the object as stored (after serialization and compression). */
   readonly bytes: number;
+  /** Bytes of the batch's encoded records, before the serializer frames or compresses them. */
+  readonly recordBytes: number;
+  /** Time of the batch's first event (ms since the epoch): its accept time, or its event time with an EventTime extractor. */
+  readonly openedAt: number;
+  /** When the object was stored (ms since the epoch, the sluice's clock). */
+  readonly deliveredAt: number;
   readonly parts: number;
   /** The object was already there from an earlier attempt; counted as delivered. */
   readonly alreadyExisted: boolean;
@@ -46,3 +53,6 @@ export type SluiceEvents = {
   /** Pending bytes fell back under the backpressure threshold: send() accepts again. */
   ready: [];
 };
+
+/** Every event name of {@link SluiceEvents}, for forwarding them all (abortSignal.test.ts checks none is missing). */
+export const SLUICE_EVENT_NAMES = ['delivered', 'deliveryError', 'deadLetter', 'ready'] as const satisfies ReadonlyArray<keyof SluiceEvents>;

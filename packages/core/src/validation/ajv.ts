@@ -1,11 +1,18 @@
 import { Ajv, type ErrorObject, type SchemaObject, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
 import { ValidationError, type ValidationIssue } from '../errors/ValidationError.js';
 
 /**
  * The one Ajv instance every Sluice package compiles its schemas with: all errors at once,
  * defaults filled in, unknown keywords rejected. Schemas set `additionalProperties: false`.
+ * Beside JSON Schema's validation keywords it knows the annotations (`title`, `description`,
+ * `default`, `examples`, `deprecated`, `readOnly`, `writeOnly`, `$comment`), Sluice's `x-fix`
+ * and `x-secret`, and the formats of ajv-formats (`email`, `uri`, `date-time`, `uuid`, …).
  */
 export const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true });
+// ajv-formats is CommonJS: its function is the module itself, typed as its default export's default.
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+addFormats(ajv);
 // Advice printed with a validation error; a schema annotation, ignored by validation.
 ajv.addKeyword({ keyword: 'x-fix', schemaType: 'string' });
 // Marks a property whose value (and everything under it) is a secret: never printed.

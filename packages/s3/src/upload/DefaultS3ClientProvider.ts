@@ -6,11 +6,15 @@ import { SluiceError } from '@sluice/core';
 import type { S3Options } from '../config.js';
 import { S3_OPTIONS } from '../di/tokens.js';
 import type { S3ClientProvider } from './S3ClientProvider.js';
+import { sdkRegion } from './sdkRegion.js';
 
 /**
- * One S3 client per region. The region is the configured one, or us-east-1 with a custom
- * endpoint, or else found once per bucket with GetBucketLocation (a permission of the
- * minimal bucket policy), so users need not know where a bucket lives.
+ * One S3 client per region. The region is, in this order: the `region` option; the one the
+ * AWS SDK's own chain finds (`AWS_REGION`, the profile's region in `~/.aws/config` or
+ * `AWS_CONFIG_FILE`); us-east-1 with a custom endpoint; or else the bucket's, found once per
+ * bucket with GetBucketLocation (a permission of the minimal bucket policy), so users need not
+ * know where a bucket lives. A bucket in another region than the configured one is followed
+ * through S3's redirect (the SDK's `followRegionRedirects`).
  */
 @injectable()
 export class DefaultS3ClientProvider implements S3ClientProvider {
@@ -18,13 +22,15 @@ export class DefaultS3ClientProvider implements S3ClientProvider {
   readonly #agents: Array<http.Agent | https.Agent> = [];
   readonly #regions = new Map<string, Promise<string>>();
   readonly #closer = new AbortController();
+  #configuredRegion: Promise<string | undefined> | undefined;
 
   constructor(@inject(S3_OPTIONS) private readonly options: S3Options) {}
 
   /** Throws a SluiceError with code SLUICE_CLOSED after close(). */
   async clientFor(bucket: string): Promise<S3Client> {
     this.#assertOpen();
-    return this.#client(this.options.region ?? (this.options.endpoint ? 'us-east-1' : await this.#regionOf(bucket)));
+    const configured = this.options.region ?? (await (this.#configuredRegion ??= sdkRegion()));
+    return this.#client(configured ?? (this.options.endpoint ? 'us-east-1' : await this.#regionOf(bucket)));
   }
 
   #regionOf(bucket: string): Promise<string> {
@@ -80,6 +86,7 @@ export class DefaultS3ClientProvider implements S3ClientProvider {
       region,
       ...(endpoint ? { endpoint } : {}),
       forcePathStyle,
+      followRegionRedirects: true,
       // A copy of an object: the SDK annotates the credentials object it is given.
       ...(credentials ? { credentials: typeof credentials === 'function' ? credentials : { ...credentials } } : {}),
       maxAttempts,
