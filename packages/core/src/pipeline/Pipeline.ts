@@ -15,6 +15,7 @@ import { PendingReceipt } from '../send/PendingReceipt.js';
 import type { Receipt } from '../send/Receipt.js';
 import type { CommonSendParams } from '../send/SendApi.js';
 import type { Spool } from '../spool/Spool.js';
+import type { Intake } from '../intake/Intake.js';
 import type { Clock, Timer } from '../time/Clock.js';
 import { asSpoolError, BatchAssembler } from './BatchAssembler.js';
 import { BatchStreamer, STREAM_RUN_BYTES } from './BatchStreamer.js';
@@ -24,6 +25,7 @@ import { Deliveries } from './Deliveries.js';
 import { DestinationRegistry, type RegisteredDestination } from './DestinationRegistry.js';
 import { drainWithin } from './drainWithin.js';
 import { startHousekeeping } from './housekeeping.js';
+import { intakeContext, sendToIntake } from './intakeSend.js';
 import { PendingBytesGate } from './PendingBytesGate.js';
 import { recoverSpool } from './recoverSpool.js';
 import type { RouteHealth } from './RouteHealth.js';
@@ -37,6 +39,8 @@ export interface PipelineParts {
   /** The sluice's default event time, for destinations without one of their own (default: accept time). */
   readonly eventTime?: EventTime | undefined;
   readonly spool: Spool;
+  /** Fleet mode: accepted records go here instead of this process's own batches. */
+  readonly intake?: Intake | undefined;
   readonly ledger: DeliveryLedger;
   readonly logger: Logger;
   readonly options: SluiceOptions;
@@ -101,6 +105,7 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
     for (const { batch, reason } of recovered.dead) this.#deadLetters.add(batch, reason);
     for (const batch of recovered.pending) this.#deliveries.track(batch, false);
     this.#timers = startHousekeeping(clock, logger, options, this.#stats, () => this.health());
+    parts.intake?.start(intakeContext(this.#registry, clock, logger));
   }
 
   get closed(): boolean {
@@ -135,6 +140,7 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
       const exact = Buffer.byteLength(record);
       if (exact > maxEventBytes) throw new EventTooLargeError(exact, maxEventBytes);
     }
+    if (this.#parts.intake) return sendToIntake(this.#parts.intake, entry, route, record, payload, this.#parts.clock, givenId ?? this.#ids.format(this.#ids.next()));
     this.#gate.admit(record.length);
     const batch = this.#assembler.batchFor(entry, route, record.length, payload);
     const id = givenId ?? this.#ids.next();
@@ -180,6 +186,7 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
       this.#assembler.stop();
       await this.#deliveries.stop();
       await this.#streamer.stop();
+      await this.#parts.intake?.close();
       await closeParts(this.#registry.destinations(), this.#parts.spool, this.#parts.logger);
       if (failure) throw failure;
     } finally {
@@ -191,7 +198,8 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
     this.#assembler.sealAll();
     this.#deliveries.retryNow();
     const undelivered = () => ({ batches: this.#deliveries.pending().size, events: this.pendingEvents() });
-    return drainWithin(this.#parts.clock, operation, timeoutMs, this.#deliveries.settled(), undelivered);
+    const settled = Promise.all([this.#deliveries.settled(), this.#parts.intake?.flush()]).then(() => undefined);
+    return drainWithin(this.#parts.clock, operation, timeoutMs, settled, undelivered);
   }
 
   /** How many destinations delivered the event `id` (0 while pending or once forgotten). */
@@ -203,12 +211,12 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
 
   /** Resolves when pending bytes are at or under three quarters of `maxPendingBytes` (at once if they are). */
   ready(): Promise<void> {
-    return this.#gate.ready();
+    return this.#parts.intake ? this.#parts.intake.ready() : this.#gate.ready();
   }
 
   /** Bytes of records accepted and not yet delivered. */
   get pendingBytes(): number {
-    return this.#gate.bytes;
+    return this.#gate.bytes + (this.#parts.intake?.pendingBytes ?? 0);
   }
 
   /** The batches given up on, oldest first. */
