@@ -19,7 +19,16 @@ export interface FleetProcessConfig {
   readonly cluster?: boolean;
   readonly appendIntervalMs?: number;
   readonly maxBacklogBytes?: number;
-  readonly producer?: { readonly name: string; readonly events: number; readonly routes: number; readonly perFlush?: number; readonly pad?: number };
+  readonly maxBufferedBytes?: number;
+  readonly producer?: {
+    readonly name: string;
+    readonly events: number;
+    readonly routes: number;
+    readonly perFlush?: number;
+    readonly pad?: number;
+    /** Incompressible padding (random base64), so objects are large enough for multipart uploads. */
+    readonly random?: boolean;
+  };
 }
 
 export interface FleetProcess {
@@ -104,4 +113,17 @@ export async function readBucket(s3: TestS3Server, bucket: string, windowMs: num
     }
   }
   return { seen, objectsPerWindow, keys };
+}
+
+/** The ids a producer printed as persisted. */
+export function persistedIds(process: FleetProcess): string[] {
+  return process.lines.filter((line) => /^[a-z]\w*-\d+$/.test(line));
+}
+
+/** The fleet process's stats, asked for with SIGUSR2. */
+export async function statsOf(process: FleetProcess): Promise<Record<string, number>> {
+  const before = process.lines.length;
+  const line = process.waitForLine((l) => l.startsWith('stats ') && process.lines.indexOf(l) >= before);
+  process.child.kill('SIGUSR2');
+  return JSON.parse((await line).slice('stats '.length)) as Record<string, number>;
 }

@@ -3,6 +3,7 @@
 // A producer sends `events` events over `routes` routes (bucket "fleet", prefix r<k>), and
 // after each `perFlush` events awaits flush() and prints the ids now persisted in Redis, one
 // a line, then "done" once closed. A flusher prints "ready" and runs until SIGTERM.
+import { randomBytes } from 'node:crypto';
 import { writeSync } from 'node:fs';
 import { Container, ContainerModule } from 'inversify';
 import { BATCHER, createSluice } from '@sluice/core';
@@ -35,20 +36,21 @@ const sluice = createSluice({
       pollIntervalMs: 20,
       appendIntervalMs: config.appendIntervalMs ?? 50,
       ...(config.maxBacklogBytes ? { maxBacklogBytes: config.maxBacklogBytes } : {}),
+      ...(config.maxBufferedBytes ? { maxBufferedBytes: config.maxBufferedBytes } : {}),
     }),
   ],
 });
 const say = (text) => writeSync(1, `${text}\n`);
 
 if (config.producer) {
-  const { name, events, routes, perFlush = 1_000, pad = 400 } = config.producer;
-  const padding = 'x'.repeat(pad);
+  const { name, events, routes, perFlush = 1_000, pad = 400, random = false } = config.producer;
+  const fixed = 'x'.repeat(pad);
   let line = [];
   for (let i = 0; i < events; i += 1) {
     const id = `${name}-${i}`;
     for (;;) {
       try {
-        sluice.send.s3({ bucket: 'fleet', prefix: `r${i % routes}`, payload: { id, padding } });
+        sluice.send.s3({ bucket: 'fleet', prefix: `r${i % routes}`, payload: { id, padding: random ? randomBytes((pad * 3) / 4).toString('base64') : fixed } });
         break;
       } catch (error) {
         if (error.code !== 'SLUICE_BACKPRESSURE') throw error;

@@ -151,6 +151,11 @@ export class StreamAppender {
   }
 
   #tick(): void {
+    const startError = this.#redis.startError;
+    if (startError && this.#waiters.length > 0) {
+      for (const waiter of this.#waiters) waiter.reject(startError);
+      this.#waiters = [];
+    }
     if (this.#appending || this.#closed) return;
     this.#appending = this.#appendAll().finally(() => (this.#appending = undefined));
   }
