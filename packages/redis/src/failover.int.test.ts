@@ -41,12 +41,12 @@ describe('fleet mode when flushers die or stall', () => {
 
   const common = (): Omit<FleetProcessConfig, 'role' | 'endpoint'> => ({ url: server.url, shards: SHARDS, windowMs: WINDOW_MS, graceMs: 1_000, leaseMs: 2_000 });
 
-  /** Starts a flusher whose part uploads crawl (2 MB/s), counting those under way. */
-  async function startFlusher(): Promise<Flusher> {
+  /** Starts a flusher whose part uploads (or, `anyPut`, all uploads) crawl at 2 MB/s, counting those under way. */
+  async function startFlusher(anyPut = false): Promise<Flusher> {
     const proxy = await startFaultProxy(s3.endpoint);
     const flusher: Flusher = { process: startFleetProcess({ ...common(), role: 'flusher', endpoint: proxy.endpoint }), proxy, partsInProgress: 0, onPart: () => {} };
     proxy.setRule((req) => {
-      if (!isPart(req.method, req.url)) return undefined;
+      if (!(anyPut ? req.method === 'PUT' : isPart(req.method, req.url))) return undefined;
       flusher.partsInProgress += 1;
       req.once('close', () => (flusher.partsInProgress -= 1));
       flusher.onPart();
@@ -100,11 +100,11 @@ describe('fleet mode when flushers die or stall', () => {
   });
 
   it('fences a flusher stopped past its lease: resumed, it commits nothing and writes no second object', async () => {
-    const stalled = await startFlusher();
-    const other = await startFlusher();
-    const producer = startFleetProcess({ ...common(), role: 'producer', endpoint: s3.endpoint, producer: { name: 'p', events: 6_000, routes: 4, pad: 3_000, random: true, perFlush: 500 } });
+    const stalled = await startFlusher(true);
+    const other = await startFlusher(true);
+    const producer = startFleetProcess({ ...common(), role: 'producer', endpoint: s3.endpoint, producer: { name: 'p', events: 6_000, routes: 8, pad: 3_000, random: true, perFlush: 500 } });
     producers.push(producer);
-    await waitUntil('the stalled flusher uploads a part', () => stalled.partsInProgress > 0);
+        await waitUntil('the flusher to be stalled uploads', () => stalled.partsInProgress > 0);
     stalled.process.child.kill('SIGSTOP');
     // The other flusher holds every shard once the stalled one's leases have run out.
     await waitUntil('another flusher holds every lease', async () => {
