@@ -28,6 +28,8 @@ export interface FleetProcessConfig {
     readonly pad?: number;
     /** Incompressible padding (random base64), so objects are large enough for multipart uploads. */
     readonly random?: boolean;
+    /** Pause 5 ms every this many events (0: never), so the producer runs for a while. */
+    readonly pauseEvery?: number;
   };
 }
 

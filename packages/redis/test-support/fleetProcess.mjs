@@ -43,7 +43,7 @@ const sluice = createSluice({
 const say = (text) => writeSync(1, `${text}\n`);
 
 if (config.producer) {
-  const { name, events, routes, perFlush = 1_000, pad = 400, random = false } = config.producer;
+  const { name, events, routes, perFlush = 1_000, pad = 400, random = false, pauseEvery = 0 } = config.producer;
   const fixed = 'x'.repeat(pad);
   let line = [];
   for (let i = 0; i < events; i += 1) {
@@ -59,6 +59,8 @@ if (config.producer) {
       }
     }
     line.push(id);
+    // A paced producer: a pause of a few ms every pauseEvery events, as an application serving requests would.
+    if (pauseEvery > 0 && i % pauseEvery === 0) await new Promise((resolve) => setTimeout(resolve, 5));
     if (line.length === perFlush || i === events - 1) {
       await sluice.flush();
       say(line.join('\n'));

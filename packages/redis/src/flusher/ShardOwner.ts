@@ -283,7 +283,7 @@ export class ShardOwner {
     const noted = this.#newlyDone.filter(({ markerId }) => compareIds(markerId, offset) >= 0);
     const forgotten = [...this.#done].filter(([, markerId]) => compareIds(markerId, offset) < 0).map(([identifier]) => identifier);
     const args: (string | number)[] = [...[this.#keys.lease, this.#keys.offset, this.#keys.done, this.#keys.log, this.#keys.bytes]];
-    args.push(this.#parts.holder, offset, sealedUpTo, trimmed, noted.length);
+    args.push(this.#parts.holder, offset, sealedUpTo, trimmed, this.#committed, noted.length);
     for (const { identifier, markerId } of noted) args.push(identifier, markerId);
     args.push(...forgotten);
     const newlyDone = this.#newlyDone;

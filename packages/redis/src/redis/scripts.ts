@@ -59,16 +59,22 @@ return redis.call('XADD', KEYS[2], '*', 's', ARGV[2])
 
 /**
  * Commits delivery: moves the offset, notes delivered batches, forgets notes whose marker is
- * trimmed, trims the stream before the offset and lowers the backlog.
+ * trimmed, trims the stream before the offset and lowers the backlog. Applies once: a commit
+ * sent again after a reconnect finds the offset moved already and changes nothing.
  * KEYS: lease, offset, done, log, bytes. ARGV: holder, offset id, sealedUpTo, trimmed bytes,
- * n, then n pairs (identifier, marker id), then identifiers to forget. Returns 1, or 0 if the
- * lease is lost (nothing changed).
+ * the offset it moves from, n, then n pairs (identifier, marker id), then identifiers to
+ * forget. Returns 1, or 0 if the lease is lost (nothing changed).
  */
 export const COMMIT = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+local current = redis.call('HGET', KEYS[2], 'id') or '-'
+if current ~= ARGV[5] then
+  if current == ARGV[2] then return 1 end
+  return 0
+end
 redis.call('HSET', KEYS[2], 'id', ARGV[2], 'sealedUpTo', ARGV[3])
-local n = tonumber(ARGV[5])
-local i = 6
+local n = tonumber(ARGV[6])
+local i = 7
 for _ = 1, n do
   redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1])
   i = i + 2
