@@ -117,14 +117,14 @@ export class ShardOwner {
       let idle: boolean;
       try {
         const entries = await redis.read(this.#keys.log, this.#lastId === undefined ? this.#from : `(${this.#lastId}`, options.readCount);
-        if (this.#stopped) return;
+        if (this.#halted()) return;
         for (const entry of entries) this.#take(entry);
         await this.#sealIfDue();
         this.#uploadSealed();
         if (this.#uploading === undefined) void this.#commit();
         idle = entries.length < options.readCount;
       } catch (error) {
-        if (this.#stopped) return;
+        if (this.#halted()) return;
         // Redis answered with an error (it waits, rather than fails, while away): try again soon.
         this.#sealing = false;
         this.#parts.logger.warn('reading a shard failed; retrying', { shard: this.shard, error: String(error) });
@@ -194,7 +194,7 @@ export class ShardOwner {
       try {
         await this.#upload(batch);
       } catch (error) {
-        if (this.#stopped) return;
+        if (this.#halted()) return;
         failures += 1;
         this.#parts.stats.failedUploads += 1;
         this.#parts.logger.warn('uploading a fleet batch failed; will retry', { shard: this.shard, route: batch.routeId, error: String(error) });
@@ -305,6 +305,11 @@ export class ShardOwner {
     this.#entries = this.#entries.slice(entries);
     for (const identifier of forgotten) this.#done.delete(identifier);
     for (const { identifier, markerId } of newlyDone) if (compareIds(markerId, offset) >= 0) this.#done.set(identifier, markerId);
+  }
+
+  /** Read through a method: stop() may have run while this owner awaited Redis or S3. */
+  #halted(): boolean {
+    return this.#stopped;
   }
 
   #lose(): void {

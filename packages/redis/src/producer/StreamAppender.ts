@@ -87,7 +87,7 @@ export class StreamAppender {
       this.#shardOfRoute.set(routeKey, shard);
     }
     let chunks = this.#open.get(shard);
-    if (!chunks) this.#open.set(shard, (chunks = new Map()));
+    if (!chunks) this.#open.set(shard, (chunks = new Map<string, Chunk>()));
     const chunkKey = `${routeKey}\u0000${record.window.start}`;
     const seq = ++this.#acceptSeq;
     const chunk = chunks.get(chunkKey);
@@ -98,7 +98,7 @@ export class StreamAppender {
       chunks.set(chunkKey, {
         destination: record.destination,
         routeId: record.routeId,
-        target: JSON.stringify(record.target) ?? 'null',
+        target: JSON.stringify(record.target ?? null),
         windowStart: record.window.start,
         windowEnd: record.window.end,
         firstTime: record.time,
