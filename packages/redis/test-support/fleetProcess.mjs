@@ -43,14 +43,14 @@ const sluice = createSluice({
 const say = (text) => writeSync(1, `${text}\n`);
 
 if (config.producer) {
-  const { name, events, routes, perFlush = 1_000, pad = 400, random = false, pauseEvery = 0 } = config.producer;
+  const { name, events, routes, perFlush = 1_000, pad = 400, random = false, pauseEvery = 0, bucket = 'fleet', prefix = '' } = config.producer;
   const fixed = 'x'.repeat(pad);
   let line = [];
   for (let i = 0; i < events; i += 1) {
     const id = `${name}-${i}`;
     for (;;) {
       try {
-        sluice.send.s3({ bucket: 'fleet', prefix: `r${i % routes}`, payload: { id, padding: random ? randomBytes((pad * 3) / 4).toString('base64') : fixed } });
+        sluice.send.s3({ bucket, prefix: `${prefix}r${i % routes}`, payload: { id, padding: random ? randomBytes((pad * 3) / 4).toString('base64') : fixed } });
         break;
       } catch (error) {
         if (error.code !== 'SLUICE_BACKPRESSURE') throw error;

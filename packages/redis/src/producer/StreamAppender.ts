@@ -76,9 +76,11 @@ export class StreamAppender {
     const startError = this.#redis.startError;
     if (startError) throw startError;
     const size = record.record.length;
-    if (this.#buffered + size > this.#options.maxBufferedBytes) throw new BackpressureError(this.#buffered, this.#options.maxBufferedBytes);
+    if (this.#buffered + size > this.#options.maxBufferedBytes) {
+      throw fleetBackpressure(this.#buffered, this.#options.maxBufferedBytes, `are waiting to be appended to Redis at ${this.#redis.url}, and this event would pass maxBufferedBytes`);
+    }
     if (this.#backlog + this.#buffered + size > this.#options.maxBacklogBytes) {
-      throw new BackpressureError(this.#backlog + this.#buffered, this.#options.maxBacklogBytes);
+      throw fleetBackpressure(this.#backlog + this.#buffered, this.#options.maxBacklogBytes, 'of records are in the fleet\'s streams and not yet delivered, and this event would pass maxBacklogBytes');
     }
     const routeKey = `${record.destination}\u0000${record.routeId}`;
     let shard = this.#shardOfRoute.get(routeKey);
@@ -230,4 +232,13 @@ export class StreamAppender {
       for (const resolve of waiters) resolve();
     }
   }
+}
+
+/** A BackpressureError whose message names fleet mode's limit instead of maxPendingBytes. */
+function fleetBackpressure(bytes: number, limit: number, what: string): BackpressureError {
+  const error = new BackpressureError(bytes, limit);
+  error.message =
+    `${bytes} bytes ${what} (${limit} bytes, fleetModule() options). Nothing was enqueued: wait with \`await sluice.ready()\` and send it again, or drop it. ` +
+    'Redis away or slow, or flushers that cannot deliver (S3 down), are the usual causes.';
+  return error;
 }
