@@ -14,7 +14,8 @@ export function fleetModule(options: FleetOptionsInput): ContainerModule {
   const parsed = parseFleetOptions(options);
   return new ContainerModule(({ bind }) => {
     bind(FLEET_OPTIONS).toConstantValue(parsed);
-    bind(FLEET).to(RedisIntake).inSingletonScope();
-    bind(INTAKE).toService(FLEET);
+    bind(RedisIntake).toSelf().inSingletonScope();
+    bind(INTAKE).toService(RedisIntake);
+    bind(FLEET).toService(RedisIntake);
   });
 }

@@ -6,13 +6,14 @@ import { FleetFlusher } from '../flusher/FleetFlusher.js';
 import { emptyFleetStats, type FleetStats } from '../flusher/FleetStats.js';
 import { StreamAppender } from '../producer/StreamAppender.js';
 import { FleetRedis } from '../redis/FleetRedis.js';
+import type { Fleet } from './Fleet.js';
 
 /**
  * Fleet mode as the sluice sees it: the producer side (StreamAppender) takes what send()
  * accepted, the flusher side (FleetFlusher) owns shards and uploads, over one Redis client.
  */
 @injectable()
-export class RedisIntake implements Intake {
+export class RedisIntake implements Intake, Fleet {
   readonly #options: FleetOptions;
   readonly #stats = emptyFleetStats();
   #redis: FleetRedis | undefined;
