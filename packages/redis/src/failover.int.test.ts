@@ -39,7 +39,7 @@ describe('fleet mode when flushers die or stall', () => {
     await s3.close();
   });
 
-  const common = (): Omit<FleetProcessConfig, 'role' | 'endpoint'> => ({ url: server.url, shards: SHARDS, windowMs: WINDOW_MS, graceMs: 1_000, leaseMs: 2_000 });
+  const common = (): Omit<FleetProcessConfig, 'role' | 'endpoint'> => ({ url: server.url, shards: SHARDS, windowMs: WINDOW_MS, graceMs: 3_000, leaseMs: 2_000 });
 
   /** Starts a flusher whose part uploads (or, `anyPut`, all uploads) crawl at 2 MB/s, counting those under way. */
   async function startFlusher(anyPut = false): Promise<Flusher> {
