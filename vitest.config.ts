@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-const packages = ['core', 'batcher-minute', 's3', 'spool-file', 'cli', 'opentelemetry'];
+const packages = ['core', 'batcher-minute', 's3', 'spool-file', 'redis', 'cli', 'opentelemetry'];
 // Tests import the packages' TypeScript sources (the "@sluice/source" export condition), so a
 // change is tested without a rebuild.
 const conditions = ['@sluice/source', 'node', 'import', 'default'];

@@ -100,6 +100,12 @@ try {
     const { sent = results[key].lines, delivered } = results[key];
     if (delivered !== sent) failures.push(`${key}: sent ${sent}, delivered ${delivered}`);
   }
+  // Fleet mode on Redis Streams (its own redis-server per measurement; flushers in processes of their own).
+  results.fleet = await runNode('fleet.mjs', [JSON.stringify({ endpoint: server.endpoint, events: smoke ? 5_000 : 200_000 })]);
+  for (const flushers of [1, 2]) {
+    const delivered = results.fleet[`endToEnd${flushers}Delivered`];
+    if (delivered !== results.fleet.sent) failures.push(`fleet with ${flushers} flusher(s): sent ${results.fleet.sent}, delivered ${delivered}`);
+  }
   await scenario('peer-minimal', 'minimal', { events: N, endpoint: server.endpoint }, client);
   await scenario('peer-s3-streamlogger', 'streamlogger', { events: N, endpoint: server.endpoint }, client);
   // It has no flush, and each log call costs more the more it buffers: logging stops after
@@ -136,6 +142,8 @@ const targets = [
   ['peak RSS ≤ 1/10 of fastest peer (process peak; Sluice lean)', lean.peakRssMb / fastestPeer.peakRssMb, 0.1, '≤'],
   ['RSS a shipper adds ≤ 1/10 of fastest peer\'s (above the generated events; Sluice lean)', lean.rssAboveBaselineMb / fastestPeer.rssAboveBaselineMb, 0.1, '≤'],
   ['RSS a shipper adds ≤ 1/10 of fastest peer\'s (Sluice with the default maxPendingBytes 256 MiB)', s3.rssAboveBaselineMb / fastestPeer.rssAboveBaselineMb, 0.1, '≤'],
+  ['fleet: one producer appends ≥ 100,000 events/s into Redis', r.fleet.producerEventsPerSec, 100_000, '≥'],
+  ['fleet: send() ≤ 1.5 × memory mode', r.fleet.sendFleetVsMemory, 1.5, '≤'],
   ['event-loop max ≤ 1/10 of fastest peer (Sluice lean)', lean.loopMaxMs / fastestPeer.loopMaxMs, 0.1, '≤'],
 ].map(([target, value, bound, op]) => ({ target, value, bound, met: op === '≥' ? value >= bound : value <= bound }));
 
@@ -177,6 +185,8 @@ const md = [
   `Minutes at defaults. One destination, no cap: ${fmt(r['sluice-s3-defaults'].eventsPerSec)} events/s, peak RSS ${fmt(r['sluice-s3-defaults'].peakRssMb)} MB, RSS added ${fmt(r['sluice-s3-defaults'].rssAboveBaselineMb)} MB (the 8 MiB-capped run: ${fmt(s3.eventsPerSec)} events/s). A heavy minute of ${fmt(r['heavy-minute-file'].megabytes)} MB of fresh events: file spool ${fmt(r['heavy-minute-file'].eventsPerSec)} events/s, RSS added ${fmt(r['heavy-minute-file'].rssAddedMb)} MB, ${fmt(r['heavy-minute-file'].objects)} object(s), main-thread CPU ${fmt(r['heavy-minute-file'].mainThreadCpuSeconds, 1)} s of ${fmt(r['heavy-minute-file'].seconds, 1)} s; memory spool ${fmt(r['heavy-minute-memory'].eventsPerSec)} events/s, RSS added ${fmt(r['heavy-minute-memory'].rssAddedMb)} MB, ${fmt(r['heavy-minute-memory'].objects)} object(s), main-thread CPU ${fmt(r['heavy-minute-memory'].mainThreadCpuSeconds, 1)} s of ${fmt(r['heavy-minute-memory'].seconds, 1)} s. ${fmt(r['open-destinations'].destinations)} open destinations: RSS added while open ${fmt(r['open-destinations'].rssAddedWhileOpenMb)} MB; ${fmt(r['open-destinations'].objectsPerSec)} objects/s at the flush against the server's ${fmt(r['open-destinations'].serverPutsPerSec)} PutObject/s alone (16 at once).`,
   '',
   `The collector (\`sluice serve\`, file spool, s3rver behind it) under autocannon on loopback: NDJSON bodies of 1,000 events ${fmt(r.collector.ndjson1000.eventsPerSecond)} events/s (p50 ${fmt(r.collector.ndjson1000.p50Ms)} ms, p99 ${fmt(r.collector.ndjson1000.p99Ms)} ms, collector RSS ${fmt(r.collector.ndjson1000.collectorMaxRssMiB)} MiB, ${fmt(r.collector.ndjson1000.lost)} lost); one event per request ${fmt(r.collector.oneEventPerRequest.eventsPerSecond)} events/s (p50 ${fmt(r.collector.oneEventPerRequest.p50Ms)} ms, p99 ${fmt(r.collector.oneEventPerRequest.p99Ms)} ms, ${fmt(r.collector.oneEventPerRequest.lost)} lost).`,
+  '',
+  `Fleet mode (Redis Streams, ${fmt(r.fleet.shards)} shards, ${fmt(r.fleet.routes)} routes, ${fmt(r.fleet.events)} events of ${fmt(r.fleet.meanEventBytes)} bytes): one producer process appends ${fmt(r.fleet.producerEventsPerSec)} events/s (${fmt(r.fleet.producerMBPerSec, 1)} MB/s) into Redis; send() ${fmt(r.fleet.sendFleetNs)} ns in fleet mode against ${fmt(r.fleet.sendMemoryNs)} ns in memory mode (${fmt(r.fleet.sendFleetVsMemory, 2)} ×); end to end ${fmt(r.fleet.endToEnd1EventsPerSec)} events/s with 1 flusher process, ${fmt(r.fleet.endToEnd2EventsPerSec)} with 2 (2 s windows and 0.5 s grace included); Redis holds ${fmt(r.fleet.redisBytesPerPendingEvent)} bytes per pending event.`,
   '',
   '## Targets',
   '',

@@ -6,6 +6,7 @@ import { minuteBatcherOptionsSchema } from '@sluice/batcher-minute';
 import { s3OptionsSchema, s3ParamsSchema } from '@sluice/s3';
 import { fileSpoolOptionsSchema } from '@sluice/spool-file';
 import { collectorConfigSchema } from '@sluice/cli';
+import { fleetOptionsSchema } from '@sluice/redis';
 
 const sections = [
   ['`createSluice(options)` — @sluice/core', sluiceOptionsSchema],
@@ -13,6 +14,7 @@ const sections = [
   ['`send.s3(params)` — @sluice/s3', { ...s3ParamsSchema, properties: { ...s3ParamsSchema.properties, payload: { description: 'The event: any JSON-serializable value. Required.' }, id: { type: 'string', description: 'Event id shared by the sends of one event to several destinations (for deliveredCount). Default: a fresh id.' } } }],
   ['`minuteBatcherModule(options)` — @sluice/batcher-minute', minuteBatcherOptionsSchema],
   ['`fileSpoolModule(options)` — @sluice/spool-file', fileSpoolOptionsSchema],
+  ['`fleetModule(options)` — @sluice/redis', fleetOptionsSchema],
   ['`sluice serve --config` file — @sluice/cli', collectorConfigSchema],
 ];
 

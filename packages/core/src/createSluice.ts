@@ -1,7 +1,7 @@
 import { Container, type ContainerModule, type ServiceIdentifier } from 'inversify';
 import { parseSluiceOptions, type SluiceOptionsInput } from './config.js';
 import { coreModule } from './di/coreModule.js';
-import { BATCHER, CLOCK, DESTINATION, EVENT_TIME, LEDGER, LOGGER, SPOOL } from './di/tokens.js';
+import { BATCHER, CLOCK, DESTINATION, EVENT_TIME, INTAKE, LEDGER, LOGGER, SPOOL } from './di/tokens.js';
 import { SluiceError } from './errors/SluiceError.js';
 import { closeOnSignals, drainOnBeforeExit, watchUndeliveredAtExit } from './lifecycle/processHooks.js';
 import { Pipeline } from './pipeline/Pipeline.js';
@@ -40,6 +40,7 @@ export function createSluice(options: CreateSluiceOptions = {}): Sluice {
       batcher: container.isBound(BATCHER) ? resolve(container, BATCHER) : undefined,
       eventTime: container.isBound(EVENT_TIME) ? resolve(container, EVENT_TIME) : undefined,
       spool,
+      intake: container.isBound(INTAKE) ? resolve(container, INTAKE) : undefined,
       ledger: resolve(container, LEDGER),
       logger,
       options: parsed,

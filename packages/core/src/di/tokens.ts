@@ -3,6 +3,7 @@ import type { Batcher } from '../batch/Batcher.js';
 import type { EventTime } from '../batch/EventTime.js';
 import type { Destination } from '../destination/Destination.js';
 import type { KeyFormatter } from '../key/KeyFormatter.js';
+import type { Intake } from '../intake/Intake.js';
 import type { DeliveryLedger } from '../ledger/DeliveryLedger.js';
 import type { Logger } from '../log/Logger.js';
 import type { Serializer } from '../serialization/Serializer.js';
@@ -26,3 +27,5 @@ export const SERIALIZER = Symbol.for('@sluice/core:Serializer') as ServiceIdenti
 export const KEY_FORMATTER = Symbol.for('@sluice/core:KeyFormatter') as ServiceIdentifier<KeyFormatter>;
 export const UPLOADER = Symbol.for('@sluice/core:Uploader') as ServiceIdentifier<Uploader>;
 export const SLUICE_OPTIONS = Symbol.for('@sluice/core:SluiceOptions') as ServiceIdentifier<SluiceOptions>;
+/** Optional: where accepted records go instead of this process's own batches (fleet mode). */
+export const INTAKE = Symbol.for('@sluice/core:Intake') as ServiceIdentifier<Intake>;

@@ -16,6 +16,7 @@ import type { Receipt } from '../send/Receipt.js';
 import type { CommonSendParams } from '../send/SendApi.js';
 import type { SendManyResult } from '../send/SendManyResult.js';
 import type { Spool } from '../spool/Spool.js';
+import type { Intake } from '../intake/Intake.js';
 import type { Clock, Timer } from '../time/Clock.js';
 import { asSpoolError, BatchAssembler } from './BatchAssembler.js';
 import { BatchStreamer, STREAM_RUN_BYTES } from './BatchStreamer.js';
@@ -26,6 +27,7 @@ import { DestinationRegistry, type RegisteredDestination } from './DestinationRe
 import { drainWithin } from './drainWithin.js';
 import { ManySender } from './ManySender.js';
 import { startHousekeeping } from './housekeeping.js';
+import { intakeContext, sendManyToIntake, sendToIntake } from './intakeSend.js';
 import { PendingBytesGate } from './PendingBytesGate.js';
 import { recoverSpool } from './recoverSpool.js';
 import type { RouteHealth } from './RouteHealth.js';
@@ -39,6 +41,8 @@ export interface PipelineParts {
   /** The sluice's default event time, for destinations without one of their own (default: accept time). */
   readonly eventTime?: EventTime | undefined;
   readonly spool: Spool;
+  /** Fleet mode: accepted records go here instead of this process's own batches. */
+  readonly intake?: Intake | undefined;
   readonly ledger: DeliveryLedger;
   readonly logger: Logger;
   readonly options: SluiceOptions;
@@ -121,6 +125,7 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
     for (const { batch, reason } of recovered.dead) this.#deadLetters.add(batch, reason);
     for (const batch of recovered.pending) this.#deliveries.track(batch, false);
     this.#timers = startHousekeeping(clock, logger, options, this.#stats, () => this.health());
+    parts.intake?.start(intakeContext(this.#registry, clock, logger));
   }
 
   get closed(): boolean {
@@ -146,6 +151,7 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
   sendMany(name: string, items: readonly unknown[]): SendManyResult {
     const entry = this.#registry.get(name);
     if (this.#closing) throw new ClosedError();
+    if (this.#parts.intake) return sendManyToIntake(items, (params) => this.#send(entry, params));
     // Pending bytes only fall when a delivery settles, never inside this synchronous call, so
     // their growth is what the call accepted.
     const pendingBefore = this.#gate.bytes;
@@ -174,6 +180,12 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
     if (record.length * 3 > maxEventBytes) {
       const exact = Buffer.byteLength(record);
       if (exact > maxEventBytes) throw new EventTooLargeError(exact, maxEventBytes);
+    }
+    if (this.#parts.intake) {
+      const receipt = sendToIntake(this.#parts.intake, entry, route, record, payload, this.#parts.clock, givenId ?? this.#ids.format(this.#ids.next()));
+      this.#accepted.events += 1;
+      this.#accepted.bytes += record.length;
+      return receipt;
     }
     this.#gate.admit(record.length);
     const batch = this.#assembler.batchFor(entry, route, record.length, payload);
@@ -222,6 +234,7 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
       this.#assembler.stop();
       await this.#deliveries.stop();
       await this.#streamer.stop();
+      await this.#parts.intake?.close();
       await closeParts(this.#registry.destinations(), this.#parts.spool, this.#parts.logger);
       if (failure) throw failure;
     } finally {
@@ -233,7 +246,8 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
     this.#assembler.sealAll();
     this.#deliveries.retryNow();
     const undelivered = () => ({ batches: this.#deliveries.pending().size, events: this.pendingEvents() });
-    return drainWithin(this.#parts.clock, operation, options, this.#deliveries.settled(), undelivered);
+    const settled = Promise.all([this.#deliveries.settled(), this.#parts.intake?.flush()]).then(() => undefined);
+    return drainWithin(this.#parts.clock, operation, options, settled, undelivered);
   }
 
   /** How many destinations delivered the event `id` (0 while pending or once forgotten). */
@@ -245,12 +259,12 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
 
   /** Resolves when pending bytes are at or under three quarters of `maxPendingBytes` (at once if they are). */
   ready(): Promise<void> {
-    return this.#gate.ready();
+    return this.#parts.intake ? this.#parts.intake.ready() : this.#gate.ready();
   }
 
   /** Bytes of records accepted and not yet delivered. */
   get pendingBytes(): number {
-    return this.#gate.bytes;
+    return this.#gate.bytes + (this.#parts.intake?.pendingBytes ?? 0);
   }
 
   /** Events and their record bytes that send() accepted since the start. */

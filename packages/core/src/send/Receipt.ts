@@ -17,4 +17,9 @@ export interface DeliveryReport {
 export interface Receipt {
   readonly id: string;
   readonly delivered: Promise<DeliveryReport>;
+  /**
+   * Only in fleet mode (an Intake is bound): resolves once the event is stored in the shared
+   * log, from where the owner of its shard delivers it; rejects if it could not be stored.
+   */
+  readonly persisted?: Promise<void>;
 }

@@ -1,0 +1,19 @@
+/** What this process's flusher did, for health(). */
+export interface FleetStats {
+  /** Shards this process owns now. */
+  ownedShards: number;
+  deliveredObjects: number;
+  deliveredEvents: number;
+  /** Objects of records that came after their window was sealed. */
+  lateObjects: number;
+  lateEvents: number;
+  /** Batches found delivered already (by an owner before this one) and skipped. */
+  skippedDelivered: number;
+  /** Times this process lost a shard's lease while it owned the shard. */
+  leasesLost: number;
+  failedUploads: number;
+}
+
+export function emptyFleetStats(): FleetStats {
+  return { ownedShards: 0, deliveredObjects: 0, deliveredEvents: 0, lateObjects: 0, lateEvents: 0, skippedDelivered: 0, leasesLost: 0, failedUploads: 0 };
+}

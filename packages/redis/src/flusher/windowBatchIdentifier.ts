@@ -1,0 +1,12 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The identifier of a fleet batch: derived from its place in its shard's stream (the seal
+ * marker that closed it), never from who wrote it, so whichever owner uploads it writes the
+ * same key.
+ */
+export function windowBatchIdentifier(keyPrefix: string, shard: number, destination: string, routeId: string, windowStart: number, late: boolean, markerId: string): string {
+  return createHash('sha256')
+    .update(`${keyPrefix}\u0000${shard}\u0000${destination}\u0000${routeId}\u0000${windowStart}\u0000${late ? 'late' : 'window'}\u0000${markerId}`)
+    .digest('hex');
+}

@@ -1,0 +1,88 @@
+import { inject, injectable } from 'inversify';
+import { type Intake, type IntakeContext, type IntakeRecord, SluiceError } from '@sluice/core';
+import type { FleetOptions } from '../config.js';
+import { FLEET_OPTIONS } from '../di/tokens.js';
+import { FleetFlusher } from '../flusher/FleetFlusher.js';
+import { emptyFleetStats, type FleetStats } from '../flusher/FleetStats.js';
+import { StreamAppender } from '../producer/StreamAppender.js';
+import { FleetRedis } from '../redis/FleetRedis.js';
+import type { Fleet } from './Fleet.js';
+
+/**
+ * Fleet mode as the sluice sees it: the producer side (StreamAppender) takes what send()
+ * accepted, the flusher side (FleetFlusher) owns shards and uploads, over one Redis client.
+ */
+@injectable()
+export class RedisIntake implements Intake, Fleet {
+  readonly #options: FleetOptions;
+  readonly #stats = emptyFleetStats();
+  #redis: FleetRedis | undefined;
+  #appender: StreamAppender | undefined;
+  #flusher: FleetFlusher | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(@inject(FLEET_OPTIONS) options: FleetOptions) {
+    this.#options = options;
+  }
+
+  start(context: IntakeContext): void {
+    const { options } = { options: this.#options };
+    const redis = (this.#redis = new FleetRedis(options.url, options.cluster));
+    if (options.role !== 'flusher') this.#appender = new StreamAppender(redis, options, context.logger);
+    if (options.role !== 'producer') {
+      this.#flusher = new FleetFlusher({
+        redis,
+        options,
+        destinations: new Map(context.destinations.map((entry) => [entry.destination.name, entry])),
+        clock: context.clock,
+        logger: context.logger,
+        stats: this.#stats,
+        holdProcess: options.role === 'flusher',
+      });
+      this.#flusher.start();
+    }
+  }
+
+  accept(record: IntakeRecord): () => Promise<void> {
+    if (!this.#appender) {
+      throw new SluiceError('SLUICE_FLEET_ROLE', "This process is a fleet flusher only (role: 'flusher'): it does not send. Use role 'both' or 'producer' in processes that send.");
+    }
+    return this.#appender.accept(record);
+  }
+
+  flush(): Promise<void> {
+    return this.#appender?.flush() ?? Promise.resolve();
+  }
+
+  ready(): Promise<void> {
+    return this.#appender?.ready() ?? Promise.resolve();
+  }
+
+  get pendingBytes(): number {
+    return this.#appender?.bufferedBytes ?? 0;
+  }
+
+  /** What this process's flusher has done so far (a copy). */
+  stats(): FleetStats {
+    return { ...this.#stats };
+  }
+
+  /** The shards this process owns now. */
+  ownedShards(): number[] {
+    return this.#flusher?.owned() ?? [];
+  }
+
+  /** The redacted URL of the Redis this fleet shares. */
+  get url(): string {
+    return this.#redis?.url ?? '';
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#appender?.close();
+      await this.#flusher?.close();
+      this.#redis?.close();
+    })();
+    return this.#closing;
+  }
+}

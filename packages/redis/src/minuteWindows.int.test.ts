@@ -1,0 +1,67 @@
+import { Container, ContainerModule } from 'inversify';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CLOCK, createSluice, EVENT_TIME, PayloadFieldEventTime } from '@sluice/core';
+import { ManualClock } from '@sluice/core/testing';
+import { s3Module } from '@sluice/s3';
+import { startRedis, startS3Server, type TestRedis, type TestS3Server } from '@sluice/test-support';
+import { readBucket, waitUntil } from '../test-support/fleet.js';
+import { fleetModule } from './di/fleetModule.js';
+import { FLEET } from './di/tokens.js';
+
+describe('fleet mode with the minute batcher', () => {
+  let s3: TestS3Server;
+  let server: TestRedis;
+  beforeEach(async () => {
+    s3 = await startS3Server(['fleet']);
+    server = await startRedis();
+  });
+  afterEach(async () => {
+    await server.close();
+    await s3.close();
+  });
+
+  it('seals each minute graceMs after it ends, by the injected clock, and puts records of a sealed minute in a late object of that minute', async () => {
+    const clock = new ManualClock('2024-05-25T12:00:10Z');
+    const container = new Container();
+    const sluice = createSluice({
+      container,
+      logLevel: 'silent',
+      handleSignals: false,
+      modules: [
+        new ContainerModule(({ bind }) => {
+          bind(CLOCK).toConstantValue(clock);
+          bind(EVENT_TIME).toConstantValue(new PayloadFieldEventTime('ts'));
+        }),
+        s3Module({ endpoint: s3.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } }),
+        fleetModule({ url: server.url, shards: 2, graceMs: 5_000, leaseMs: 2_000, pollIntervalMs: 20 }),
+      ],
+    });
+    const fleet = container.get(FLEET);
+    const objects = async () => (await s3.keys('fleet')).length;
+    try {
+      for (let n = 0; n < 30; n += 1) sluice.send.s3({ bucket: 'fleet', prefix: `r${n % 3}`, payload: { id: `a${n}` } });
+      await sluice.flush();
+      await clock.advanceTo('2024-05-25T12:01:04Z');
+      for (let n = 0; n < 30; n += 1) sluice.send.s3({ bucket: 'fleet', prefix: `r${n % 3}`, payload: { id: `b${n}` } });
+      await sluice.flush();
+      // Within the grace nothing is sealed; the owner holds the minute.
+      expect(await objects()).toBe(0);
+      await clock.advanceTo('2024-05-25T12:01:06Z');
+      await waitUntil('the 12:00 objects of the three routes', async () => (await objects()) === 3);
+      // An event of 12:00 (its own time), after 12:00 was sealed: a late object of 12:00.
+      sluice.send.s3({ bucket: 'fleet', prefix: 'r0', payload: { id: 'late', ts: '2024-05-25T12:00:30Z' } });
+      await sluice.flush();
+      await waitUntil('the late object', async () => (await objects()) === 4);
+      await clock.advanceTo('2024-05-25T12:02:06Z');
+      await waitUntil('the 12:01 objects', async () => (await objects()) === 7);
+      const { seen, keys } = await readBucket(s3, 'fleet', 60_000);
+      expect([...seen.keys()].sort()).toEqual([...Array(30).keys()].flatMap((n) => [`a${n}`, `b${n}`]).concat('late').sort());
+      expect([...seen.values()].every((count) => count === 1)).toBe(true);
+      expect(keys.filter((key) => key.startsWith('r0/2024/05/25/12/2024-05-25-12-00-'))).toHaveLength(2);
+      expect(keys.filter((key) => key.startsWith('r0/2024/05/25/12/2024-05-25-12-01-04'))).toHaveLength(1);
+      expect(fleet.stats()).toMatchObject({ lateObjects: 1, lateEvents: 1, deliveredObjects: 7, deliveredEvents: 61 });
+    } finally {
+      await sluice.close();
+    }
+  });
+});

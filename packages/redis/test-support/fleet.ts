@@ -1,0 +1,131 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { setTimeout as pause } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import type { TestS3Server } from '@sluice/test-support';
+
+// Runs on the packages' build (dist), as an application would: `npm test` builds first.
+const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fleetProcess.mjs');
+
+export interface FleetProcessConfig {
+  readonly url: string;
+  readonly endpoint: string;
+  readonly role: 'both' | 'producer' | 'flusher';
+  readonly shards?: number;
+  readonly windowMs?: number;
+  readonly leaseMs?: number;
+  readonly graceMs?: number;
+  readonly cluster?: boolean;
+  readonly appendIntervalMs?: number;
+  readonly maxBacklogBytes?: number;
+  readonly maxBufferedBytes?: number;
+  readonly producer?: {
+    readonly name: string;
+    readonly events: number;
+    readonly routes: number;
+    readonly perFlush?: number;
+    readonly pad?: number;
+    /** Incompressible padding (random base64), so objects are large enough for multipart uploads. */
+    readonly random?: boolean;
+    /** Pause 5 ms every this many events (0: never), so the producer runs for a while. */
+    readonly pauseEvery?: number;
+  };
+}
+
+export interface FleetProcess {
+  readonly child: ChildProcess;
+  /** Lines printed so far (ids persisted, "ready", "done", "backpressure"). */
+  readonly lines: string[];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
+  /** Resolves once a line matching `match` was printed (already or later). */
+  waitForLine(match: (line: string) => boolean): Promise<string>;
+}
+
+export function startFleetProcess(config: FleetProcessConfig): FleetProcess {
+  const child = spawn(process.execPath, [script, JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  const waiters = new Set<{ match: (line: string) => boolean; resolve: (line: string) => void }>();
+  let rest = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    const parts = (rest + d.toString('utf8')).split('\n');
+    rest = parts.pop() ?? '';
+    for (const line of parts) {
+      lines.push(line);
+      for (const waiter of waiters) {
+        if (!waiter.match(line)) continue;
+        waiters.delete(waiter);
+        waiter.resolve(line);
+      }
+    }
+  });
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal, stderr })),
+  );
+  return {
+    child,
+    lines,
+    exited,
+    waitForLine(match) {
+      const found = lines.find(match);
+      if (found !== undefined) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        waiters.add({ match, resolve });
+        void exited.then(({ code, signal, stderr: err }) => reject(new Error(`fleet process exited (${code ?? signal}) before the line came: ${err}`)));
+      });
+    },
+  };
+}
+
+/** Checks `condition` until it holds, every `everyMs`; throws with `what` after `deadlineMs`. */
+export async function waitUntil(what: string, condition: () => boolean | Promise<boolean>, deadlineMs = 180_000, everyMs = 100): Promise<void> {
+  const until = Date.now() + deadlineMs;
+  while (!(await condition())) {
+    if (Date.now() > until) throw new Error(`gave up waiting: ${what}`);
+    await pause(everyMs);
+  }
+}
+
+export interface BucketContents {
+  /** How many times each event id is in the bucket. */
+  readonly seen: Map<string, number>;
+  /** Objects per route and window (prefix + window index from the key's time). */
+  readonly objectsPerWindow: Map<string, number>;
+  readonly keys: string[];
+}
+
+/** Reads every object of the bucket back (tests may; Sluice never does). */
+export async function readBucket(s3: TestS3Server, bucket: string, windowMs: number): Promise<BucketContents> {
+  const keys = await s3.keys(bucket);
+  const seen = new Map<string, number>();
+  const objectsPerWindow = new Map<string, number>();
+  for (const key of keys) {
+    const match = /^(.*)\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/(\d{4})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-[0-9a-f]{64}\.gz$/.exec(key);
+    if (!match) throw new Error(`unexpected key ${key}`);
+    const [, prefix, y, mo, d, h, mi, s] = match;
+    const at = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
+    const slot = `${prefix}@${Math.floor(at / windowMs)}`;
+    objectsPerWindow.set(slot, (objectsPerWindow.get(slot) ?? 0) + 1);
+    const text = gunzipSync((await s3.get(bucket, key)).body).toString('utf8');
+    for (const line of text.trimEnd().split('\n')) {
+      const { id } = JSON.parse(line) as { id: string };
+      seen.set(id, (seen.get(id) ?? 0) + 1);
+    }
+  }
+  return { seen, objectsPerWindow, keys };
+}
+
+/** The ids a producer printed as persisted. */
+export function persistedIds(process: FleetProcess): string[] {
+  return process.lines.filter((line) => /^[a-z]\w*-\d+$/.test(line));
+}
+
+/** The fleet process's stats, asked for with SIGUSR2. */
+export async function statsOf(process: FleetProcess): Promise<Record<string, number>> {
+  const before = process.lines.length;
+  const line = process.waitForLine((l) => l.startsWith('stats ') && process.lines.indexOf(l) >= before);
+  process.child.kill('SIGUSR2');
+  return JSON.parse((await line).slice('stats '.length)) as Record<string, number>;
+}
