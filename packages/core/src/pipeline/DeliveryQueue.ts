@@ -47,7 +47,7 @@ export class DeliveryQueue<B extends Queued = Batch> {
     );
   }
 
-  /** Bes waiting out a backoff are tried now rather than after their delay (flush, close). */
+  /** Batches waiting out a backoff are tried now rather than after their delay (flush, close). */
   retryNow(): void {
     for (const [batch, timer] of [...this.#retries]) {
       timer.cancel();
