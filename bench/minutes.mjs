@@ -7,6 +7,7 @@
 //     next to the server's own PutObject rate for objects of the same size, measured alone.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { ContainerModule } from 'inversify';
@@ -15,6 +16,7 @@ import { ManualClock } from '@sluice/core/testing';
 import { s3Module } from '@sluice/s3';
 import { fileSpoolModule } from '@sluice/spool-file';
 import { adminClient, countLines, CREDENTIALS } from './bucket.mjs';
+import { processCpuSeconds, threadCpu } from './cpu.mjs';
 import { generateEvents } from './events.mjs';
 
 const [name, rawOptions = '{}'] = process.argv.slice(2);
@@ -54,6 +56,9 @@ const scenarios = {
     let waits = 0;
     const target = megabytes * MIB;
     const cpuStart = process.cpuUsage();
+    const threads = threadCpu();
+    const loop = monitorEventLoopDelay({ resolution: 1 });
+    loop.enable();
     while (bytes < target) {
       for (let i = 0; i < 1_000; i += 1) {
         // A fresh object per send, as a service builds one per request.
@@ -77,6 +82,8 @@ const scenarios = {
     await sluice.close();
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     const cpu = process.cpuUsage(cpuStart);
+    loop.disable();
+    const byThread = threads();
     const memory = stop();
     const client = adminClient(endpoint);
     const landed = await countLines(client, `${prefix}/`);
@@ -84,11 +91,12 @@ const scenarios = {
     if (directory) await rm(directory, { recursive: true, force: true });
     return {
       spool, megabytes, sent, delivered: landed.lines, objects: landed.objects, eventsPerSec: sent / seconds, sendingSeconds, seconds,
-      mainThreadCpuSeconds: (cpu.user + cpu.system) / 1e6, backpressureWaits: waits, ...memory,
+      processCpuSeconds: (cpu.user + cpu.system) / 1e6, ...byThread, loopMaxMs: loop.max / 1e6, loopP99Ms: loop.percentile(99) / 1e6,
+      backpressureWaits: waits, ...memory,
     };
   },
 
-  async many({ endpoint, destinations = 10_000, eventsEach = 3 }) {
+  async many({ endpoint, destinations = 10_000, eventsEach = 3, serverPid }) {
     const pool = generateEvents(1_000, 20_240_601);
     const clock = new ManualClock(Date.parse('2024-06-01T00:00:10Z'));
     const sluice = createSluice({ drainOnExit: false, modules: [new ContainerModule(({ bind }) => void bind(CLOCK).toConstantValue(clock)), s3Module(s3Options(endpoint))] });
@@ -99,10 +107,17 @@ const scenarios = {
       if (d % 1_000 === 999) await yieldLoop();
     }
     const open = stop();
+    const threads = threadCpu();
+    const serverAt = serverPid ? processCpuSeconds(serverPid) : undefined;
+    const loop = monitorEventLoopDelay({ resolution: 1 });
+    loop.enable();
     const start = process.hrtime.bigint();
     await clock.advance(60_000);
     await sluice.flush();
     const flushSeconds = Number(process.hrtime.bigint() - start) / 1e9;
+    loop.disable();
+    const flushCpu = threads();
+    if (serverAt !== undefined) flushCpu.serverFlushCpuSeconds = processCpuSeconds(serverPid) - serverAt;
     await sluice.close();
     // The server alone: PutObject of objects of the same size, as many at once as it takes.
     const client = adminClient(endpoint);
@@ -121,6 +136,7 @@ const scenarios = {
     client.destroy();
     return {
       destinations, sent, delivered: landed.lines, objects: landed.objects, rssAddedWhileOpenMb: open.rssAddedMb,
+      flushSeconds, ...flushCpu, loopMaxMs: loop.max / 1e6, loopP99Ms: loop.percentile(99) / 1e6,
       objectsPerSec: destinations / flushSeconds, serverPutsPerSec: destinations / putSeconds, ratioToServer: destinations / flushSeconds / (destinations / putSeconds),
     };
   },

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { adminClient, countLines } from './bucket.mjs';
+import { processCpuSeconds } from './cpu.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 // The AWS SDK's Node-20 notice about its 2027 releases (see the README), once per scenario process: not a finding.
@@ -39,20 +40,28 @@ function runNode(script, argv, nodeFlags = []) {
 async function startServer() {
   const child = spawn(process.execPath, ['--no-warnings', path.join(here, 's3server.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
   const { port } = await new Promise((resolve) => child.stdout.once('data', (d) => resolve(JSON.parse(String(d)))));
-  return { endpoint: `http://127.0.0.1:${port}`, stop: () => new Promise((resolve) => { child.once('exit', resolve); child.kill('SIGTERM'); }) };
+  return { endpoint: `http://127.0.0.1:${port}`, pid: child.pid, stop: () => new Promise((resolve) => { child.once('exit', resolve); child.kill('SIGTERM'); }) };
 }
 
 const results = {};
 const failures = [];
+let server;
+/** Runs a scenario's process and adds the S3 server's CPU seconds over the same span. */
+async function withServerCpu(run) {
+  const before = processCpuSeconds(server.pid);
+  const result = await run();
+  return { ...result, serverCpuSeconds: processCpuSeconds(server.pid) - before };
+}
 async function scenario(key, name, options, verify) {
   process.stderr.write(`- ${key} …\n`);
   let result;
   try {
-    result = await runNode('scenarios.mjs', [name, JSON.stringify(options)]);
+    result = await withServerCpu(() => runNode('scenarios.mjs', [name, JSON.stringify(options)]));
   } catch (error) {
     // A peer that crashes is a finding: report it with what reached the bucket.
     if (!key.startsWith('peer-')) throw error;
-    result = { scenario: name, crashed: error.reason, sent: options.events, prefix: `${name === 'streamlogger' ? 'streamlogger' : name}/` };
+    const prefix = name === 'streamlogger' ? (options.config === 'defaults' ? 'streamlogger-defaults' : 'streamlogger') : name;
+    result = { scenario: name, crashed: error.reason, sent: options.events, prefix: `${prefix}/` };
   }
   if (verify) {
     const landed = await countLines(verify, result.prefix);
@@ -68,7 +77,7 @@ async function scenario(key, name, options, verify) {
   return result;
 }
 
-const server = await startServer();
+server = await startServer();
 const client = adminClient(server.endpoint);
 try {
   await scenario('ceiling-level6', 'ceiling', { events: N, level: 6 });
@@ -84,9 +93,11 @@ try {
   // Minutes at library defaults: no cap on a batch, the default maxPendingBytes, streaming while open.
   await scenario('sluice-s3-defaults', 'sluice', { events: N, level: 6, endpoint: server.endpoint, prefix: 'defaults/', maxBytes: 0 }, client);
   for (const spool of ['memory', 'file']) {
-    results[`heavy-minute-${spool}`] = await runNode('minutes.mjs', ['heavy', JSON.stringify({ endpoint: server.endpoint, megabytes: smoke ? 32 : 1024, spool })]);
+    process.stderr.write(`- heavy-minute-${spool} …\n`);
+    results[`heavy-minute-${spool}`] = await withServerCpu(() => runNode('minutes.mjs', ['heavy', JSON.stringify({ endpoint: server.endpoint, megabytes: smoke ? 32 : 1024, spool })]));
   }
-  results['open-destinations'] = await runNode('minutes.mjs', ['many', JSON.stringify({ endpoint: server.endpoint, destinations: smoke ? 200 : 10_000 })]);
+  process.stderr.write('- open-destinations …\n');
+  results['open-destinations'] = await runNode('minutes.mjs', ['many', JSON.stringify({ endpoint: server.endpoint, destinations: smoke ? 200 : 10_000, serverPid: server.pid })]);
   for (const key of ['heavy-minute-memory', 'heavy-minute-file', 'open-destinations']) {
     const { sent, delivered } = results[key];
     if (delivered !== sent) failures.push(`${key}: sent ${sent}, delivered ${delivered}`);
@@ -107,7 +118,10 @@ try {
     if (delivered !== results.fleet.sent) failures.push(`fleet with ${flushers} flusher(s): sent ${results.fleet.sent}, delivered ${delivered}`);
   }
   await scenario('peer-minimal', 'minimal', { events: N, endpoint: server.endpoint }, client);
-  await scenario('peer-s3-streamlogger', 'streamlogger', { events: N, endpoint: server.endpoint }, client);
+  // Configured to deliver every event (an upload a minute, a new file each): the ratios are taken against it.
+  await scenario('peer-s3-streamlogger', 'streamlogger', { events: N, endpoint: server.endpoint, config: 'minute' }, client);
+  // At its defaults, for the loss beside it.
+  await scenario('peer-s3-streamlogger-defaults', 'streamlogger', { events: N, endpoint: server.endpoint, config: 'defaults' }, client);
   // It has no flush, and each log call costs more the more it buffers: logging stops after
   // timeoutSeconds, then the bucket is polled until every line logged is there or the grace ends.
   await scenario('peer-winston-s3-transport', 'winston', { events: N, endpoint: server.endpoint, timeoutSeconds: smoke ? 30 : 120, uploadGraceSeconds: smoke ? 15 : 60 }, client);
@@ -119,7 +133,7 @@ try {
 const r = results;
 const fmt = (n, digits = 0) => (n === undefined ? '—' : Number(n).toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
 const ceiling = r['ceiling-level6'].ceilingEventsPerSec;
-const peers = ['peer-minimal', 'peer-s3-streamlogger', 'peer-winston-s3-transport'];
+const peers = ['peer-minimal', 'peer-s3-streamlogger', 'peer-s3-streamlogger-defaults', 'peer-winston-s3-transport'];
 // The targets compare with the published libraries; the minimal pipeline is shown for scale.
 const fastestPeer = ['peer-s3-streamlogger', 'peer-winston-s3-transport'].map((k) => r[k]).filter((p) => !p.crashed).sort((a, b) => b.eventsPerSec - a.eventsPerSec)[0] ?? { scenario: 'none finished', eventsPerSec: NaN, peakRssMb: NaN, rssAboveBaselineMb: NaN, loopMaxMs: NaN };
 const s3 = r['sluice-s3-level6'];
@@ -136,6 +150,10 @@ const targets = [
   ['defaults ≥ 0.9 × the 8 MiB-capped scenario', r['sluice-s3-defaults'].eventsPerSec / s3.eventsPerSec, 0.9, '≥'],
   ['heavy minute, file spool: RSS added ≤ 64 MiB + partSize × partConcurrency (96 MiB)', r['heavy-minute-file'].rssAddedMb, 96, '≤'],
   ['heavy minute, memory spool: RSS added ≤ 96 MiB (the memory spool keeps the compressed minute)', r['heavy-minute-memory'].rssAddedMb, 96, '≤'],
+  ['event-loop max ≤ 20 ms, defaults (one destination, no cap)', r['sluice-s3-defaults'].loopMaxMs, 20, '≤'],
+  ['event-loop max ≤ 20 ms, heavy minute, memory spool', r['heavy-minute-memory'].loopMaxMs, 20, '≤'],
+  ['event-loop max ≤ 20 ms, heavy minute, file spool', r['heavy-minute-file'].loopMaxMs, 20, '≤'],
+  ['event-loop max ≤ 20 ms, flush of 10,000 destinations', r['open-destinations'].loopMaxMs, 20, '≤'],
   ['10,000 open destinations: objects/s at the flush ≥ 0.8 × the server\'s PutObject rate alone', r['open-destinations'].ratioToServer, 0.8, '≥'],
   ['collector: ≥ 100,000 events/s accepted with NDJSON bodies of 1,000 events', r.collector.ndjson1000.eventsPerSecond, 100_000, '≥'],
   [`throughput ≥ 1.5 × fastest peer (${fastestPeer.scenario}; Sluice lean: maxPendingBytes 32 MiB)`, lean.eventsPerSec / fastestPeer.eventsPerSec, 1.5, '≥'],
@@ -182,11 +200,21 @@ const md = [
   '',
   `A ${fmt(r['file-spool-1gb-batch'].batchBytes / 1e6)} MB batch recovered from the file spool and uploaded in one object: peak RSS ${fmt(r['file-spool-1gb-batch'].peakRssMB)} MB, ${fmt(r['file-spool-1gb-batch'].peakAboveBaselineMB)} MB above the process baseline, ${fmt(r['file-spool-1gb-batch'].uploadSeconds, 1)} s; ${fmt(r['file-spool-1gb-batch'].delivered)} of ${fmt(r['file-spool-1gb-batch'].lines)} lines read back.`,
   '',
-  `Minutes at defaults. One destination, no cap: ${fmt(r['sluice-s3-defaults'].eventsPerSec)} events/s, peak RSS ${fmt(r['sluice-s3-defaults'].peakRssMb)} MB, RSS added ${fmt(r['sluice-s3-defaults'].rssAboveBaselineMb)} MB (the 8 MiB-capped run: ${fmt(s3.eventsPerSec)} events/s). A heavy minute of ${fmt(r['heavy-minute-file'].megabytes)} MB of fresh events: file spool ${fmt(r['heavy-minute-file'].eventsPerSec)} events/s, RSS added ${fmt(r['heavy-minute-file'].rssAddedMb)} MB, ${fmt(r['heavy-minute-file'].objects)} object(s), main-thread CPU ${fmt(r['heavy-minute-file'].mainThreadCpuSeconds, 1)} s of ${fmt(r['heavy-minute-file'].seconds, 1)} s; memory spool ${fmt(r['heavy-minute-memory'].eventsPerSec)} events/s, RSS added ${fmt(r['heavy-minute-memory'].rssAddedMb)} MB, ${fmt(r['heavy-minute-memory'].objects)} object(s), main-thread CPU ${fmt(r['heavy-minute-memory'].mainThreadCpuSeconds, 1)} s of ${fmt(r['heavy-minute-memory'].seconds, 1)} s. ${fmt(r['open-destinations'].destinations)} open destinations: RSS added while open ${fmt(r['open-destinations'].rssAddedWhileOpenMb)} MB; ${fmt(r['open-destinations'].objectsPerSec)} objects/s at the flush against the server's ${fmt(r['open-destinations'].serverPutsPerSec)} PutObject/s alone (16 at once).`,
+  `Minutes at defaults. One destination, no cap: ${fmt(r['sluice-s3-defaults'].eventsPerSec)} events/s, peak RSS ${fmt(r['sluice-s3-defaults'].peakRssMb)} MB, RSS added ${fmt(r['sluice-s3-defaults'].rssAboveBaselineMb)} MB (the 8 MiB-capped run: ${fmt(s3.eventsPerSec)} events/s). A heavy minute of ${fmt(r['heavy-minute-file'].megabytes)} MB of fresh events: file spool ${fmt(r['heavy-minute-file'].eventsPerSec)} events/s, RSS added ${fmt(r['heavy-minute-file'].rssAddedMb)} MB, ${fmt(r['heavy-minute-file'].objects)} object(s), loop max ${fmt(r['heavy-minute-file'].loopMaxMs, 1)} ms, main thread ${fmt(r['heavy-minute-file'].mainThreadCpuSeconds, 1)} s and other threads ${fmt(r['heavy-minute-file'].otherThreadsCpuSeconds, 1)} s of CPU in ${fmt(r['heavy-minute-file'].seconds, 1)} s; memory spool ${fmt(r['heavy-minute-memory'].eventsPerSec)} events/s, RSS added ${fmt(r['heavy-minute-memory'].rssAddedMb)} MB, ${fmt(r['heavy-minute-memory'].objects)} object(s), loop max ${fmt(r['heavy-minute-memory'].loopMaxMs, 1)} ms, main thread ${fmt(r['heavy-minute-memory'].mainThreadCpuSeconds, 1)} s and other threads ${fmt(r['heavy-minute-memory'].otherThreadsCpuSeconds, 1)} s of CPU in ${fmt(r['heavy-minute-memory'].seconds, 1)} s. ${fmt(r['open-destinations'].destinations)} open destinations: RSS added while open ${fmt(r['open-destinations'].rssAddedWhileOpenMb)} MB; ${fmt(r['open-destinations'].objectsPerSec)} objects/s at the flush (loop max ${fmt(r['open-destinations'].loopMaxMs, 1)} ms) against the server's ${fmt(r['open-destinations'].serverPutsPerSec)} PutObject/s alone (16 at once): ${fmt(r['open-destinations'].ratioToServer, 2)} ×.`,
   '',
   `The collector (\`sluice serve\`, file spool, s3rver behind it) under autocannon on loopback: NDJSON bodies of 1,000 events ${fmt(r.collector.ndjson1000.eventsPerSecond)} events/s (p50 ${fmt(r.collector.ndjson1000.p50Ms)} ms, p99 ${fmt(r.collector.ndjson1000.p99Ms)} ms, collector RSS ${fmt(r.collector.ndjson1000.collectorMaxRssMiB)} MiB, ${fmt(r.collector.ndjson1000.lost)} lost); one event per request ${fmt(r.collector.oneEventPerRequest.eventsPerSecond)} events/s (p50 ${fmt(r.collector.oneEventPerRequest.p50Ms)} ms, p99 ${fmt(r.collector.oneEventPerRequest.p99Ms)} ms, ${fmt(r.collector.oneEventPerRequest.lost)} lost).`,
   '',
   `Fleet mode (Redis Streams, ${fmt(r.fleet.shards)} shards, ${fmt(r.fleet.routes)} routes, ${fmt(r.fleet.events)} events of ${fmt(r.fleet.meanEventBytes)} bytes): one producer process appends ${fmt(r.fleet.producerEventsPerSec)} events/s (${fmt(r.fleet.producerMBPerSec, 1)} MB/s) into Redis; send() ${fmt(r.fleet.sendFleetNs)} ns in fleet mode against ${fmt(r.fleet.sendMemoryNs)} ns in memory mode (${fmt(r.fleet.sendFleetVsMemory, 2)} ×); end to end ${fmt(r.fleet.endToEnd1EventsPerSec)} events/s with 1 flusher process, ${fmt(r.fleet.endToEnd2EventsPerSec)} with 2 (2 s windows and 0.5 s grace included); Redis holds ${fmt(r.fleet.redisBytesPerPendingEvent)} bytes per pending event.`,
+  '',
+  '## Where the time went',
+  '',
+  'CPU seconds over each run, from /proc: the contender\'s main thread; its other threads (libuv\'s threadpool, where zlib compresses and files are written, and V8\'s garbage-collector and compiler helpers); the S3 server\'s process. Two cores are shared by all three (and by anything else running on the machine).',
+  '',
+  '| scenario | wall s | main thread s | other threads s | S3 server s |',
+  '| --- | --- | --- | --- | --- |',
+  ...['sluice-s3-level6', 'sluice-s3-level1', 'sluice-s3-level6-lean', 'sluice-s3-defaults', 'eventloop-100mb', 'heavy-minute-memory', 'heavy-minute-file', 'open-destinations', ...peers]
+    .filter((k) => r[k] && !r[k].crashed)
+    .map((k) => `| ${k}${k === 'open-destinations' ? ' (the flush)' : ''} | ${fmt(r[k].seconds ?? r[k].flushSeconds, 1)} | ${fmt(r[k].mainThreadCpuSeconds, 1)} | ${fmt(r[k].otherThreadsCpuSeconds, 1)} | ${fmt(r[k].serverCpuSeconds ?? r[k].serverFlushCpuSeconds, 1)} |`),
   '',
   '## Targets',
   '',

@@ -14,7 +14,8 @@ import { ManualClock } from '@sluice/core/testing';
 import { s3Module } from '@sluice/s3';
 import { InMemoryUploader } from '@sluice/s3/testing';
 import { adminClient, countLines, CREDENTIALS } from './bucket.mjs';
-import { generateEvents } from './events.mjs';
+import { threadCpu } from './cpu.mjs';
+import { DISTINCT_EVENTS, generateEvents } from './events.mjs';
 
 const require = createRequire(import.meta.url);
 const [name, rawOptions = '{}'] = process.argv.slice(2);
@@ -26,7 +27,20 @@ const SLICE = 1_000; // events per event-loop turn: a producer that serves reque
 const nowNs = () => process.hrtime.bigint();
 const seconds = (from) => Number(nowNs() - from) / 1e9;
 const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
-const rawBytes = (events) => events.reduce((n, e) => n + Buffer.byteLength(JSON.stringify(e)) + 1, 0);
+
+/**
+ * The i-th event a producer sends: a new object each time, as a service builds one per
+ * request, made from the seeded pool (its nested values shared) with the sequence number added.
+ */
+const freshEvent = (pool, i) => ({ ...pool[i % pool.length], seq: i });
+const eventPool = (count) => generateEvents(Math.min(count, DISTINCT_EVENTS), SEED);
+/** Bytes of NDJSON of the first `count` fresh events: the pool's lines plus each `,"seq":i`. */
+function freshBytes(pool, count) {
+  const sizes = pool.map((e) => Buffer.byteLength(JSON.stringify(e)) + 1);
+  let bytes = 0;
+  for (let i = 0; i < count; i += 1) bytes += sizes[i % sizes.length] + 7 + String(i).length;
+  return bytes;
+}
 const yieldLoop = () => new Promise((resolve) => setImmediate(resolve));
 
 function percentile(values, p) {
@@ -43,6 +57,7 @@ function loopMonitor() {
   const histogram = monitorEventLoopDelay({ resolution: 1 });
   histogram.enable();
   const baseline = process.memoryUsage.rss();
+  const cpu = threadCpu();
   let peak = baseline;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 10);
   return () => {
@@ -54,6 +69,7 @@ function loopMonitor() {
       loopP99Ms: histogram.percentile(99) / 1e6,
       baselineRssMb: baseline / 1048576,
       rssAboveBaselineMb: (peak - baseline) / 1048576,
+      ...cpu(),
     };
   };
 }
@@ -63,30 +79,30 @@ function s3Options(endpoint, level) {
 }
 
 /**
- * Sends every event through `send`, SLICE at a time with a turn of the event loop between
- * slices, until `giveUp()` says so. Returns how many were sent.
+ * Sends `count` fresh events through `send`, SLICE at a time with a turn of the event loop
+ * between slices, until `giveUp()` says so. Returns how many were sent.
  */
-async function feed(events, send, giveUp = () => false) {
-  for (let i = 0; i < events.length; i += SLICE) {
+async function feed(pool, count, send, giveUp = () => false) {
+  for (let i = 0; i < count; i += SLICE) {
     if (giveUp()) return i;
-    const end = Math.min(events.length, i + SLICE);
-    for (let j = i; j < end; j += 1) send(events[j]);
+    const end = Math.min(count, i + SLICE);
+    for (let j = i; j < end; j += 1) send(freshEvent(pool, j));
     await yieldLoop();
   }
-  return events.length;
+  return count;
 }
 
 /**
  * Sluice's producer: as feed(), and when told to wait (BackpressureError) it awaits ready()
  * and sends the event again, as the docs ask of a producer. Returns how often it waited.
  */
-async function feedSluice(events, sluice, prefix) {
+async function feedSluice(pool, count, sluice, prefix) {
   let waits = 0;
-  for (let i = 0; i < events.length; i += SLICE) {
-    const end = Math.min(events.length, i + SLICE);
+  for (let i = 0; i < count; i += SLICE) {
+    const end = Math.min(count, i + SLICE);
     for (let j = i; j < end; j += 1) {
       try {
-        sluice.send.s3({ bucket: 'bench', prefix, payload: events[j] });
+        sluice.send.s3({ bucket: 'bench', prefix, payload: freshEvent(pool, j) });
       } catch (error) {
         if (!(error instanceof BackpressureError)) throw error;
         waits += 1;
@@ -179,15 +195,15 @@ const scenarios = {
 
   /** Sluice end to end into the in-memory uploader (its own cost) or a real S3 server. */
   async sluice({ events: count, endpoint, level = 6, prefix = 'sluice', maxBytes = 8 * 1024 * 1024, maxPendingBytes }) {
-    const events = generateEvents(count, SEED);
-    const bytes = rawBytes(events);
+    const pool = eventPool(count);
+    const bytes = freshBytes(pool, count);
     const uploader = endpoint ? undefined : new InMemoryUploader();
     const modules = [minuteBatcherModule({ maxBytes }), s3Module(s3Options(endpoint ?? 'http://127.0.0.1:9', level))];
     if (uploader) modules.unshift(new ContainerModule(({ bind }) => void bind(UPLOADER).toConstantValue(uploader)));
     const sluice = createSluice({ drainOnExit: false, maxPendingBytes, modules });
     const stop = loopMonitor();
     const start = nowNs();
-    const backpressureWaits = await feedSluice(events, sluice, prefix);
+    const backpressureWaits = await feedSluice(pool, count, sluice, prefix);
     await sluice.close();
     const elapsed = seconds(start);
     const loop = stop();
@@ -197,17 +213,23 @@ const scenarios = {
 
   /** Event-loop delay while one batch of about 100 MB is serialized and uploaded. */
   async eventloop({ endpoint, megabytes = 100 }) {
-    const events = generateEvents(Math.ceil((megabytes * 1e6) / 420), SEED);
+    const count = Math.ceil((megabytes * 1e6) / 420);
+    const pool = eventPool(count);
     const sluice = createSluice({ drainOnExit: false, modules: [s3Module(s3Options(endpoint))] });
-    for (const payload of events) sluice.send.s3({ bucket: 'bench', prefix: 'eventloop', payload });
+    for (let i = 0; i < count; i += 1) sluice.send.s3({ bucket: 'bench', prefix: 'eventloop', payload: freshEvent(pool, i) });
     const stop = loopMonitor();
     const start = nowNs();
     await sluice.close();
-    return { batchMb: rawBytes(events) / 1e6, flushSeconds: seconds(start), ...stop(), sent: events.length, prefix: 'eventloop' };
+    return { batchMb: freshBytes(pool, count) / 1e6, flushSeconds: seconds(start), ...stop(), sent: count, prefix: 'eventloop' };
   },
 
-  /** RSS over simulated minutes of full-rate traffic across many destinations. */
-  async memory({ minutes = 10, destinations = 100, perSecond = 2_000, maxPendingBytes = 64 * 1024 * 1024 }) {
+  /**
+   * RSS over simulated minutes of full-rate traffic across many destinations. The simulated
+   * clock stands still while the producer waits, so maxPendingBytes must hold the open minute
+   * (about 50 MiB of these events at 2,000 a second) below its three-quarter mark, with room
+   * for the minute being delivered: 96 MiB.
+   */
+  async memory({ minutes = 10, destinations = 100, perSecond = 2_000, maxPendingBytes = 96 * 1024 * 1024 }) {
     const clock = new ManualClock(Date.parse('2024-06-01T00:00:00Z'));
     let delivered = 0;
     const counter = {
@@ -230,7 +252,7 @@ const scenarios = {
     for (let second = 0; second < minutes * 60; second += 1) {
       for (let i = 0; i < perSecond; i += 1) {
         try {
-          sluice.send.s3({ bucket: 'bench', prefix: `tenant-${sent % destinations}`, payload: pool[sent % pool.length] });
+          sluice.send.s3({ bucket: 'bench', prefix: `tenant-${sent % destinations}`, payload: freshEvent(pool, sent) });
         } catch (error) {
           if (!(error instanceof BackpressureError)) throw error;
           // A well-behaved producer waits when told to, then sends the same event again.
@@ -260,12 +282,12 @@ const scenarios = {
 
   /** The hand-written minimal pipeline: stringify, join, one lib-storage Upload. */
   async minimal({ events: count, endpoint }) {
-    const events = generateEvents(count, SEED);
+    const pool = eventPool(count);
     const client = adminClient(endpoint);
     const stop = loopMonitor();
     const start = nowNs();
     const lines = [];
-    await feed(events, (e) => lines.push(JSON.stringify(e)));
+    await feed(pool, count, (e) => lines.push(JSON.stringify(e)));
     const body = await new Promise((resolve, reject) => {
       const chunks = [];
       const gzip = createGzip({ level: 6 });
@@ -274,35 +296,48 @@ const scenarios = {
     });
     await new Upload({ client, params: { Bucket: 'bench', Key: 'minimal/all.ndjson.gz', Body: body } }).done();
     const elapsed = seconds(start);
-    return { eventsPerSec: count / elapsed, mbPerSec: rawBytes(events) / 1e6 / elapsed, seconds: elapsed, peakRssMb: peakRssMb(), ...stop(), sent: count, prefix: 'minimal/' };
+    return { eventsPerSec: count / elapsed, mbPerSec: freshBytes(pool, count) / 1e6 / elapsed, seconds: elapsed, peakRssMb: peakRssMb(), ...stop(), sent: count, prefix: 'minimal/' };
   },
 
-  /** s3-streamlogger as its README advises, with gzip. */
-  async streamlogger({ events: count, endpoint }) {
+  /**
+   * s3-streamlogger with gzip. `minute`: as a user wanting minute objects would set it up, so
+   * that it delivers every event: one upload a minute of what came since, each to a new file
+   * (its defaults re-upload the growing file to one key every 10 KB, and overlapping
+   * PutObjects of one key lose data). `defaults`: as its README shows, gzip on.
+   */
+  async streamlogger({ events: count, endpoint, config = 'minute' }) {
     const { S3StreamLogger } = require('s3-streamlogger');
-    const events = generateEvents(count, SEED);
-    const stream = new S3StreamLogger({ bucket: 'bench', folder: 'streamlogger', compress: true, config: { endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { ...CREDENTIALS } } });
+    const pool = eventPool(count);
+    const folder = config === 'minute' ? 'streamlogger' : 'streamlogger-defaults';
+    const minute = { upload_every: 60_000, rotate_every: 60_000, buffer_size: Number.MAX_SAFE_INTEGER, max_file_size: Number.MAX_SAFE_INTEGER };
+    const stream = new S3StreamLogger({
+      bucket: 'bench', folder, compress: true, ...(config === 'minute' ? minute : {}),
+      config: { endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { ...CREDENTIALS } },
+    });
     const errors = [];
     stream.on('error', (e) => errors.push(String(e)));
     const stop = loopMonitor();
     const start = nowNs();
-    await feed(events, (e) => stream.write(JSON.stringify(e) + '\n'));
+    await feed(pool, count, (e) => stream.write(JSON.stringify(e) + '\n'));
     await new Promise((resolve) => stream.flushFile(resolve));
     await new Promise((resolve) => stream.end(resolve));
     const elapsed = seconds(start);
-    return { eventsPerSec: count / elapsed, mbPerSec: rawBytes(events) / 1e6 / elapsed, seconds: elapsed, peakRssMb: peakRssMb(), ...stop(), sent: count, prefix: 'streamlogger/', errors: errors.slice(0, 3) };
+    return { config, eventsPerSec: count / elapsed, mbPerSec: freshBytes(pool, count) / 1e6 / elapsed, seconds: elapsed, peakRssMb: peakRssMb(), ...stop(), sent: count, prefix: `${folder}/`, errors: errors.slice(0, 3) };
   },
 
-  /** winston-s3-transport as its README advises, with gzip; it has no flush, so the bucket is polled. */
+  /**
+   * winston-s3-transport as its README advises, with gzip, at its defaults: minute files
+   * (fileRotationInterval 60 s), the current one uploaded every 20 s. It has no flush, so the
+   * bucket is polled until every line logged is there.
+   */
   async winston({ events: count, endpoint, timeoutSeconds = 120, uploadGraceSeconds = 60 }) {
     const winston = require('winston');
     const S3Transport = require('winston-s3-transport').default;
-    const events = generateEvents(count, SEED);
+    const pool = eventPool(count);
     let objects = 0;
     const transport = new S3Transport({
       s3ClientConfig: { endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { ...CREDENTIALS } },
-      // Uploads every 20 s by default; 1 s keeps the wait for the last upload from dominating.
-      s3TransportConfig: { bucket: 'bench', gzip: true, dataUploadInterval: 1_000, bucketPath: () => `winston/${Date.now()}-${objects++}.log` },
+      s3TransportConfig: { bucket: 'bench', gzip: true, bucketPath: () => `winston/${Date.now()}-${objects++}.log` },
     });
     const logger = winston.createLogger({ format: winston.format.json(), transports: [transport] });
     const client = adminClient(endpoint);
@@ -310,7 +345,7 @@ const scenarios = {
     const start = nowNs();
     // Its cost per log call grows with what it buffers: logging stops after timeoutSeconds,
     // and what was logged gets uploadGraceSeconds more to arrive.
-    const sent = await feed(events, (e) => logger.info(e), () => seconds(start) >= timeoutSeconds);
+    const sent = await feed(pool, count, (e) => logger.info(e), () => seconds(start) >= timeoutSeconds);
     let delivered = 0;
     const waitUntil = seconds(start) + uploadGraceSeconds;
     while (seconds(start) < waitUntil) {
@@ -320,7 +355,7 @@ const scenarios = {
     }
     const elapsed = seconds(start);
     const timedOut = sent < count || delivered < sent;
-    return { eventsPerSec: sent / elapsed, mbPerSec: rawBytes(events.slice(0, sent)) / 1e6 / elapsed, seconds: elapsed, peakRssMb: peakRssMb(), ...stop(), sent, prefix: 'winston/', timedOut };
+    return { eventsPerSec: sent / elapsed, mbPerSec: freshBytes(pool, sent) / 1e6 / elapsed, seconds: elapsed, peakRssMb: peakRssMb(), ...stop(), sent, prefix: 'winston/', timedOut };
   },
 };
 

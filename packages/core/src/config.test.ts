@@ -8,6 +8,8 @@ describe('parseSluiceOptions', () => {
     expect(options).toMatchObject({
       maxEventBytes: 1_048_576,
       maxConcurrentUploads: 4,
+      maxConcurrentSmallUploads: 32,
+      maxUploadBytesInFlight: 16_777_216,
       drainOnExit: true,
       retry: { initialDelayMs: 1_000, maxDelayMs: 60_000, permanentErrorDelayMs: 300_000 },
     });

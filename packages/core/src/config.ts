@@ -26,8 +26,23 @@ export interface SluiceOptions {
    * `1048576`.
    */
   readonly maxEventBytes: number;
-  /** Batches uploaded at the same time, across all destinations. Default: `4`. */
+  /**
+   * Batches uploaded at the same time, across all destinations, whatever their size. More run at once while
+   * they are small: see maxConcurrentSmallUploads. Default: `4`.
+   */
   readonly maxConcurrentUploads: number;
+  /**
+   * Most batches uploaded at the same time when they are small (the records of all uploads in flight within
+   * maxUploadBytesInFlight), so a flush of many small objects is limited by the server rather than by
+   * maxConcurrentUploads. The limit adapts: it starts at maxConcurrentUploads, grows by one with each stored
+   * batch up to this, and halves after each failed attempt. Default: `32`.
+   */
+  readonly maxConcurrentSmallUploads: number;
+  /**
+   * Past maxConcurrentUploads, another upload starts only while the uncompressed records of every upload in
+   * flight, its own included, stay within this many bytes. Default: `16777216`.
+   */
+  readonly maxUploadBytesInFlight: number;
   /**
    * Most bytes of records accepted and not yet delivered, across all destinations. Past it send() throws
    * BackpressureError; await sluice.ready() before sending again. Bounds memory whatever the traffic or an
@@ -101,7 +116,23 @@ export const sluiceOptionsSchema = {
       minimum: 1,
       maximum: 64,
       default: 4,
-      description: 'Batches uploaded at the same time, across all destinations.',
+      description:
+        'Batches uploaded at the same time, across all destinations, whatever their size. More run at once while they are small: see maxConcurrentSmallUploads.',
+    },
+    maxConcurrentSmallUploads: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 1024,
+      default: 32,
+      description:
+        'Most batches uploaded at the same time when they are small (the records of all uploads in flight within maxUploadBytesInFlight), so a flush of many small objects is limited by the server rather than by maxConcurrentUploads. The limit adapts: it starts at maxConcurrentUploads, grows by one with each stored batch up to this, and halves after each failed attempt.',
+    },
+    maxUploadBytesInFlight: {
+      type: 'integer',
+      minimum: 1,
+      default: 16_777_216,
+      description:
+        'Past maxConcurrentUploads, another upload starts only while the uncompressed records of every upload in flight, its own included, stay within this many bytes.',
     },
     maxPendingBytes: {
       type: 'integer',

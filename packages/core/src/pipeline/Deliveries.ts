@@ -12,13 +12,14 @@ import { deliverBatch } from './deliverBatch.js';
 import { DeliveryQueue } from './DeliveryQueue.js';
 import type { PendingBytesGate } from './PendingBytesGate.js';
 import type { RouteStats } from './RouteStats.js';
+import { UploadConcurrency, type UploadConcurrencyOptions } from './UploadConcurrency.js';
 import type { DeliveredEvent, DeliveryErrorEvent } from './SluiceEvents.js';
 
 export interface DeliveriesParts {
   readonly clock: Clock;
   readonly ledger: DeliveryLedger;
   readonly logger: Logger;
-  readonly options: Pick<SluiceOptions, 'maxConcurrentUploads' | 'deadLetterAfterMs' | 'retry'>;
+  readonly options: Pick<SluiceOptions, 'deadLetterAfterMs' | 'retry'> & UploadConcurrencyOptions;
   readonly gate: PendingBytesGate;
   readonly stats: RouteStats;
   readonly deadLetters: DeadLetters;
@@ -44,7 +45,7 @@ export class Deliveries {
 
   constructor(parts: DeliveriesParts) {
     this.#parts = parts;
-    this.#queue = new DeliveryQueue(parts.clock, parts.options.maxConcurrentUploads, (batch, signal) => this.#attempt(batch, signal));
+    this.#queue = new DeliveryQueue(parts.clock, new UploadConcurrency(parts.options), (batch, signal) => this.#attempt(batch, signal));
   }
 
   /**
@@ -78,12 +79,14 @@ export class Deliveries {
     return this.#queue.stop(new Error('sluice closed'));
   }
 
-  async #attempt(batch: Batch, signal: AbortSignal): Promise<void> {
+  async #attempt(batch: Batch, signal: AbortSignal): Promise<boolean> {
     try {
       const streamed = await this.#parts.streamer.finish(batch, signal);
       this.#delivered(batch, streamed ?? (await deliverBatch(batch, signal)));
+      return true;
     } catch (error) {
       this.#failed(batch, error);
+      return false;
     }
   }
 

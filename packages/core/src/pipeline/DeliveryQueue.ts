@@ -1,34 +1,42 @@
 import type { Clock, Timer } from '../time/Clock.js';
 import type { Batch } from './Batch.js';
-
-/** One delivery attempt: resolves when it has ended, whatever its outcome (it never rejects). */
-export type Attempt = (batch: Batch, signal: AbortSignal) => Promise<void>;
+import type { UploadConcurrency } from './UploadConcurrency.js';
 
 /**
- * Sealed batches waiting for an upload slot, in order, with at most `concurrency` attempts
- * at once; batches waiting out a retry delay, each on its own timer. Owns the abort signal of
- * every attempt in flight, so a shutdown can stop them and wait for them to end.
+ * One delivery attempt: resolves when it has ended, true if the batch was stored, false if
+ * the attempt failed (it never rejects).
  */
-export class DeliveryQueue {
-  readonly #ready: Batch[] = [];
-  readonly #inflight = new Map<Batch, { controller: AbortController; ended: Promise<void> }>();
-  readonly #retries = new Map<Batch, Timer>();
+export type Attempt<B = Batch> = (batch: B, signal: AbortSignal) => Promise<boolean>;
+
+/** What the queue needs of a batch: its size, for the upload concurrency. */
+type Queued = Pick<Batch, 'bytes'>;
+
+/**
+ * Sealed batches waiting for an upload slot, in order, started as `concurrency` allows (see
+ * UploadConcurrency: a few at any size, more while they are small); batches waiting out a
+ * retry delay, each on its own timer. Owns the abort signal of every attempt in flight, so a
+ * shutdown can stop them and wait for them to end.
+ */
+export class DeliveryQueue<B extends Queued = Batch> {
+  readonly #ready: B[] = [];
+  readonly #inflight = new Map<B, { controller: AbortController; ended: Promise<void> }>();
+  readonly #retries = new Map<B, Timer>();
   #stopped = false;
 
   constructor(
     private readonly clock: Clock,
-    private readonly concurrency: number,
-    private readonly attempt: Attempt,
+    private readonly concurrency: UploadConcurrency,
+    private readonly attempt: Attempt<B>,
   ) {}
 
-  enqueue(batch: Batch): void {
+  enqueue(batch: B): void {
     if (this.#stopped) return;
     this.#ready.push(batch);
     this.#pump();
   }
 
   /** Enqueues `batch` again after `delayMs` of the clock. */
-  retryLater(batch: Batch, delayMs: number): void {
+  retryLater(batch: B, delayMs: number): void {
     if (this.#stopped) return;
     this.#retries.set(
       batch,
@@ -49,7 +57,7 @@ export class DeliveryQueue {
   }
 
   /** Forgets `batch` wherever it waits (it moved to the dead letters). */
-  forget(batch: Batch): void {
+  forget(batch: B): void {
     this.#retries.get(batch)?.cancel();
     this.#retries.delete(batch);
     const index = this.#ready.indexOf(batch);
@@ -68,10 +76,14 @@ export class DeliveryQueue {
   }
 
   #pump(): void {
-    while (!this.#stopped && this.#inflight.size < this.concurrency && this.#ready.length > 0) {
-      const batch = this.#ready.shift() as Batch;
+    // In order: a big batch at the head waits for a slot rather than be overtaken.
+    while (!this.#stopped && this.#ready.length > 0 && this.concurrency.canStart((this.#ready[0] as B).bytes)) {
+      const batch = this.#ready.shift() as B;
+      const bytes = batch.bytes;
       const controller = new AbortController();
-      const ended = this.attempt(batch, controller.signal).finally(() => {
+      this.concurrency.started(bytes);
+      const ended = this.attempt(batch, controller.signal).then((ok) => {
+        this.concurrency.ended(bytes, ok);
         this.#inflight.delete(batch);
         this.#pump();
       });

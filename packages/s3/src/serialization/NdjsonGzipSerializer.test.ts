@@ -34,14 +34,27 @@ describe('NdjsonGzipSerializer', () => {
 
   it('compresses only as many batches at once as it has slots; a stream its consumer destroys gives its slot back', async () => {
     const single = new NdjsonGzipSerializer({ compressionLevel: 6, compressionConcurrency: 1 });
-    const first = single.serialize([Buffer.from('"first"\n')]);
-    const second = single.serialize([Buffer.from('"second"\n')]);
+    // Bodies read as they are asked for (as from disk) take the streaming path.
+    const fromDisk = (text: string) => (function* () { yield Buffer.from(text); })();
+    const first = single.serialize(fromDisk('"first"\n'));
+    const second = single.serialize(fromDisk('"second"\n'));
     let secondDone = false;
     const secondBytes = buffer(second).then((b) => ((secondDone = true), b));
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(secondDone).toBe(false); // waiting for the slot the unread first stream holds
     first.destroy();
     expect(gunzipSync(await secondBytes).toString()).toBe('"second"\n');
+  });
+
+  it('gives the same lines whether a body in memory is small (one call) or large (a stream)', async () => {
+    const line = (i: number) => `${JSON.stringify({ i, pad: 'x'.repeat(100) })}\n`;
+    for (const events of [1, 3, 500, 5_000]) {
+      const chunks = Array.from({ length: events }, (_, i) => Buffer.from(line(i)));
+      const inMemory = gunzipSync(await buffer(serializer.serialize(chunks))).toString();
+      const streamed = gunzipSync(await buffer(serializer.serialize((function* () { yield* chunks; })()))).toString();
+      expect(inMemory).toBe(chunks.join(''));
+      expect(streamed).toBe(inMemory);
+    }
   });
 
   it('owns its extension and content type', () => {

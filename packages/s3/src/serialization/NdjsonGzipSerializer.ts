@@ -1,5 +1,5 @@
 import { Readable, pipeline } from 'node:stream';
-import { createGzip, gzip } from 'node:zlib';
+import { createGzip, gzip, gzipSync } from 'node:zlib';
 import { inject, injectable } from 'inversify';
 import { SerializationError, type Serializer } from '@sluice/core';
 import { S3_OPTIONS } from '../di/tokens.js';
@@ -16,6 +16,13 @@ import type { S3Options } from '../config.js';
  */
 const INPUT_BYTES = 4 * 1024 * 1024;
 const OUTPUT_CHUNK_BYTES = 1024 * 1024;
+/**
+ * A body in memory up to this size is compressed at once on the main thread. A gzip stream
+ * per object (its state, a 1 MiB output buffer, trips to the threadpool and back) cost about
+ * 0.3 ms of the main thread for an object of a few events, against 0.02–0.05 ms for one
+ * gzipSync call; 64 KiB take well under a millisecond, so the event loop barely notices.
+ */
+const SMALL_BODY_BYTES = 64 * 1024;
 
 /**
  * Newline-delimited JSON, gzip-compressed: one `JSON.stringify` line per event, each ended
@@ -72,8 +79,19 @@ export class NdjsonGzipSerializer implements Serializer {
     });
   }
 
-  /** The stream is returned at once; compression starts when a slot is free (see CompressionSlots). */
+  /**
+   * The stream is returned at once; compression starts when a slot is free (see
+   * CompressionSlots). A small body already in memory (an array of chunks) is compressed
+   * in one call instead: the same body always takes the same path, so a retry's bytes are
+   * the first attempt's.
+   */
   serialize(body: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Readable {
+    if (Array.isArray(body)) {
+      const chunks = body as readonly Uint8Array[];
+      let bytes = 0;
+      for (const chunk of chunks) bytes += chunk.byteLength;
+      if (bytes <= SMALL_BODY_BYTES) return this.#serializeSmall(chunks, bytes);
+    }
     const gzip = createGzip({ level: this.#level, chunkSize: OUTPUT_CHUNK_BYTES });
     this.#slots.take((release) => {
       // 'close' follows the end, an error and destroy() alike: a consumer that gives up
@@ -87,5 +105,10 @@ export class NdjsonGzipSerializer implements Serializer {
       pipeline(Readable.from(coalesceChunks(body, INPUT_BYTES), { objectMode: false }), gzip, () => {});
     });
     return gzip;
+  }
+
+  #serializeSmall(chunks: readonly Uint8Array[], bytes: number): Readable {
+    const compressed = gzipSync(chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks, bytes), { level: this.#level });
+    return Readable.from([compressed], { objectMode: false });
   }
 }
