@@ -2,6 +2,9 @@
 // router, so servers started for tests, the demo and the benchmark behave like S3 there:
 //   AbortMultipartUpload  (DELETE /bucket/key?uploadId=…): deletes the upload's stored parts
 //   ListMultipartUploads  (GET /bucket?uploads&prefix=…): lists uploads neither completed nor aborted
+// and makes UploadPart answer 404 NoSuchUpload to an upload that does not exist (aborted or
+// completed), as S3 does: s3rver would create the upload's folder again for the part, leaving an
+// upload without a key that no listing shows and no abort can reach.
 // and, when asked, conditional writes (s3rver ignores If-None-Match): `conditionalPut`
 // answers 412 PreconditionFailed to a PutObject with `If-None-Match: *` whose key exists;
 // `conditionalComplete` does the same for CompleteMultipartUpload. S3 honours both; some
@@ -14,7 +17,7 @@
 // s3rver do the same: write to a temporary file, wait for it, rename it into place.
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
@@ -32,8 +35,15 @@ const preconditionFailed = (ctx) => {
     '<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message><Condition>If-None-Match</Condition></Error>';
 };
 
+const noSuchUpload = (ctx) => {
+  ctx.status = 404;
+  ctx.type = 'application/xml';
+  ctx.body = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist.</Message></Error>';
+};
+
 export function addMultipartExtensions(server, directory, { conditionalPut = false, conditionalComplete = false } = {}) {
   storeObjectsWhole(server.store);
+  storePartsOnlyInUploads(server.store);
   server.middleware.unshift(async (ctx, next) => {
     const [, bucket = '', ...keyParts] = ctx.path.split('/');
     const key = decodeURIComponent(keyParts.join('/'));
@@ -47,13 +57,19 @@ export function addMultipartExtensions(server, directory, { conditionalPut = fal
         return;
       }
     }
+    if (ctx.method === 'PUT' && ctx.query.uploadId && ctx.query.partNumber) {
+      const keyFile = path.join(uploadsDirectory(directory, bucket), path.basename(ctx.query.uploadId), 'key');
+      if (!(await stat(keyFile).then(() => true, () => false))) {
+        ctx.req.resume();
+        noSuchUpload(ctx);
+        return;
+      }
+    }
     if (ctx.method === 'DELETE' && ctx.query.uploadId) {
       const dir = path.join(uploadsDirectory(directory, bucket), path.basename(ctx.query.uploadId));
       const exists = await stat(dir).then(() => true, () => false);
       if (!exists) {
-        ctx.status = 404;
-        ctx.type = 'application/xml';
-        ctx.body = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist.</Message></Error>';
+        noSuchUpload(ctx);
         return;
       }
       await rm(dir, { recursive: true, force: true });
@@ -115,6 +131,30 @@ function storeObjectsWhole(store) {
     }
     const digest = md5.digest('hex');
     await this.putMetadata(object.bucket, object.key, object.metadata, digest);
+    return { size, md5: digest };
+  };
+}
+
+/**
+ * s3rver's FilesystemStore.putPart without creating the upload's folder: a part whose upload is
+ * aborted while it arrives fails (the SDK retries it and gets NoSuchUpload) instead of bringing
+ * the upload back.
+ */
+function storePartsOnlyInUploads(store) {
+  store.putPart = async function putPart(bucket, uploadId, partNumber, content) {
+    const partPath = path.join(this.getResourcePath(bucket, undefined, 'uploads'), path.basename(uploadId), String(partNumber));
+    const md5 = createHash('md5');
+    let size = 0;
+    const count = new Transform({
+      transform(chunk, encoding, callback) {
+        md5.update(chunk, encoding);
+        size += chunk.length;
+        callback(null, chunk);
+      },
+    });
+    await pipeline(content, count, createWriteStream(partPath, { flags: 'w' }));
+    const digest = md5.digest('hex');
+    await writeFile(`${partPath}.md5`, digest, { flag: 'w' });
     return { size, md5: digest };
   };
 }

@@ -1,3 +1,4 @@
+import { AbortMultipartUploadCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { inject, injectable } from 'inversify';
 import { LOGGER, type Logger, type UploadRequest, type UploadResult, type Uploader, type UploadStream, type UploadStreamRequest } from '@sluice/core';
@@ -11,6 +12,7 @@ import { isAlreadyExists } from './isAlreadyExists.js';
 import { MultipartStream } from './MultipartStream.js';
 import { objectParams } from './objectParams.js';
 import { toDeliveryError } from './toDeliveryError.js';
+import { UploadRequests } from './UploadRequests.js';
 
 /**
  * Streams an object to S3 with lib-storage: parts of `partSizeBytes` uploaded
@@ -20,7 +22,10 @@ import { toDeliveryError } from './toDeliveryError.js';
  * With `conditionalWrite` the final request carries `If-None-Match: *`: an earlier attempt
  * that already stored the key makes S3 answer 412, which counts as delivered. Before a retry
  * (or the upload of a batch recovered from a durable spool) it aborts any upload of the same
- * key an earlier attempt or a dead process left, and it tells the {@link OrphanSweeper} which
+ * key an earlier attempt or a dead process left, and again once the object is stored (an upload
+ * of a stored key is an orphan, even one created after the first lookup). An attempt that fails
+ * or is aborted returns only once none of its requests is under way and its own multipart
+ * upload is aborted (see {@link UploadRequests}). It tells the {@link OrphanSweeper} which
  * prefixes it writes to. It alone marks keys in {@link InFlightUploads}, which the sweeper
  * reads so it never aborts a live upload.
  */
@@ -88,11 +93,12 @@ export class MultipartUploader implements Uploader<S3Target> {
       // key; it is looked for before this attempt is marked in flight, so it is not mistaken for it.
       if (!request.firstAttempt) await this.orphans.abortStale(client, bucket, request.key, request.signal);
       done = this.inFlight.begin(bucket, request.key);
+      const requests = new UploadRequests(client, request.signal);
       const abortController = new AbortController();
       const onAbort = (): void => abortController.abort(request.signal.reason);
       request.signal.addEventListener('abort', onAbort, { once: true });
       const upload = new Upload({
-        client,
+        client: requests.client,
         partSize: this.options.partSizeBytes,
         queueSize: this.options.partConcurrency,
         leavePartsOnError: false,
@@ -109,8 +115,21 @@ export class MultipartUploader implements Uploader<S3Target> {
       });
       try {
         await upload.done();
+      } catch (error) {
+        // Nothing of this attempt may reach S3 once upload() has returned: the caller may hand
+        // the key to another process, whose abort of stale uploads a late part would undo.
+        await requests.settled();
+        await this.#abortOwn(client, bucket, request.key, requests.openUploadId);
+        throw error;
       } finally {
         request.signal.removeEventListener('abort', onAbort);
+      }
+      if (!request.firstAttempt) {
+        // The key holds its object now, and a key belongs to one batch: any upload of it left
+        // is an orphan, such as one a dead process created after the lookup before this attempt.
+        done();
+        done = undefined;
+        await this.orphans.abortStale(client, bucket, request.key, request.signal);
       }
       return { location, bytes, parts: Math.max(parts, 1), alreadyExisted: false };
     } catch (error) {
@@ -118,6 +137,18 @@ export class MultipartUploader implements Uploader<S3Target> {
       throw toDeliveryError(error, location);
     } finally {
       done?.();
+    }
+  }
+
+  /** Aborts the multipart upload an attempt created and did not complete; the orphan sweep is the fallback. */
+  async #abortOwn(client: S3Client, bucket: string, key: string, uploadId: string | undefined): Promise<void> {
+    if (uploadId === undefined) return;
+    try {
+      await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
+    } catch (error) {
+      // Already aborted (by lib-storage, or by a later owner of the key) is the usual answer.
+      if ((error as { name?: string }).name === 'NoSuchUpload') return;
+      this.logger.warn('could not abort a multipart upload; the orphan sweep will', { bucket, key, error: String(error) });
     }
   }
 }
