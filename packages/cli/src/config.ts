@@ -2,6 +2,7 @@ import { compileValidator, sluiceOptionsSchema, type SluiceOptionsInput } from '
 import { minuteBatcherOptionsSchema, type MinuteBatcherOptions } from '@sluice/batcher-minute';
 import { s3OptionsSchema, type S3OptionsInput } from '@sluice/s3';
 import { fileSpoolOptionsSchema, type FileSpoolOptions } from '@sluice/spool-file';
+import { fleetOptionsSchema, type FleetOptionsInput } from '@sluice/redis';
 
 /** The `sluice serve` configuration, as read from `sluice.config.json` and validated. */
 export interface CollectorConfig {
@@ -21,6 +22,8 @@ export interface CollectorConfig {
   readonly sluice: Omit<SluiceOptionsInput, 'handleSignals' | 'drainOnExit'>;
   readonly inspector: { readonly enabled: boolean; readonly recentEvents: number };
   readonly shutdownTimeoutMs: number;
+  /** Fleet mode, for `sluice flusher` (`sluice serve` does not read it). */
+  readonly fleet?: FleetOptionsInput;
 }
 
 /** A config as it may be written: every key is optional. */
@@ -139,6 +142,11 @@ export const collectorConfigSchema = {
           description: 'How many recent events the inspector keeps (a ring: the oldest is dropped), and GET /v1/events/:id can describe in full.',
         },
       },
+    },
+    fleet: {
+      ...fleetOptionsSchema,
+      description:
+        'Fleet mode (fleetModule() options), read by sluice flusher, which always runs with role "flusher": give it the url, shards and keyPrefix of the producers. sluice serve does not read it.',
     },
     shutdownTimeoutMs: {
       type: 'integer',

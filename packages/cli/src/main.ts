@@ -4,12 +4,14 @@ import type { CliIo } from './commands/CliIo.js';
 import { CommandError } from './commands/CommandError.js';
 import { deadLettersCommand, replayCommand } from './commands/deadLettersCommand.js';
 import { EXIT } from './commands/exitCodes.js';
+import { flusherCommand } from './commands/flusherCommand.js';
 import { policyFor } from './commands/policyCommand.js';
 import { serveCommand, type SignalSource } from './commands/serveCommand.js';
 import { USAGE } from './commands/usage.js';
 import { verifyCommand } from './commands/verifyCommand.js';
 
 const OPTIONS: Record<string, NonNullable<ParseArgsConfig['options']>> = {
+  flusher: { config: { type: 'string', short: 'c' }, 'print-config': { type: 'boolean' } },
   serve: { config: { type: 'string', short: 'c' }, host: { type: 'string' }, port: { type: 'string', short: 'p' }, 'print-config': { type: 'boolean' } },
   policy: { bucket: { type: 'string' }, principal: { type: 'string' }, prefix: { type: 'string' } },
   verify: {
@@ -59,6 +61,8 @@ export async function main(argv: readonly string[], io: CliIo, signals?: SignalS
     switch (command) {
       case 'serve':
         return await serveCommand(values, io, signals);
+      case 'flusher':
+        return await flusherCommand(values, io, signals);
       case 'policy': {
         if (!values.bucket || !values.principal) return usageError('--bucket and --principal are required', command, io);
         io.stdout.write(`${JSON.stringify(policyFor(values.bucket as string, values.principal as string, values.prefix as string | undefined), null, 2)}\n`);

@@ -1,6 +1,7 @@
 /** Help texts, one per command; `sluice help <command>` prints them. */
 export const EXIT_CODES_TEXT = `Exit codes:
-  0  done (serve: shut down after delivering, or with the rest kept in the file spool)
+  0  done (serve: shut down after delivering, or with the rest kept in the file spool;
+     flusher: stopped on SIGTERM or SIGINT with its leases released)
   1  failed at run time: cannot listen, spool locked or unusable, S3 unreachable, file error
   2  wrong usage or invalid config (the message names the option or key and the fix)
   3  needs a person: verify found a permission missing; dead-letters found dead letters
@@ -11,6 +12,7 @@ export const USAGE: Record<string, string> = {
 
 Commands:
   serve         the HTTP collector and the inspector page
+  flusher       a fleet-mode flusher: owns shards of the Redis streams and uploads to S3
   policy        print the minimal bucket policy
   verify        check, with the delivering credentials, that a bucket grants what delivery needs
   dead-letters  list the dead letters of a spool
@@ -36,6 +38,22 @@ and credentials). S3 credentials default to the AWS SDK chain (AWS_ACCESS_KEY_ID
 Endpoints: POST /v1/events, GET /v1/events/:id, GET /healthz, GET /readyz, GET /metrics,
 and the inspector page at /. SIGTERM or SIGINT: stop listening, deliver for at most
 shutdownTimeoutMs, keep the rest in the spool; a second signal exits at once.
+
+${EXIT_CODES_TEXT}`,
+  flusher: `Usage: sluice flusher [--config sluice.config.json] [--print-config]
+
+Runs a fleet-mode flusher (docs/fleet.md): it joins the fleet on the Redis of the config's
+"fleet" section, owns the shards assigned to it (one owner per shard fleet-wide) and writes
+one gzip NDJSON object per destination-window to S3 with the config's "s3" section. Give it the
+url, shards and keyPrefix the producers use; it runs with role "flusher" whatever "role" says.
+
+  --config FILE   the config (default: ./sluice.config.json; required: a "fleet" section)
+  --print-config  print the effective config, secrets and the Redis password masked, and exit
+
+Strings "\${NAME}" in the config are read from the environment variable NAME. SIGTERM or
+SIGINT: stops its shard owners (an upload under way is aborted and redone by the next owner),
+releases its leases and leaves the fleet, so another flusher takes its shards at once; then
+exits 0. A second signal exits 1 at once (the leases then expire after fleet.leaseMs).
 
 ${EXIT_CODES_TEXT}`,
   policy: `Usage: sluice policy --bucket B --principal ARN [--prefix P]

@@ -1,3 +1,4 @@
+import { redactedUrl } from '@sluice/redis';
 import type { CollectorConfig } from '../config.js';
 
 /** Shows that a secret is set, and how long it is, without showing any of it. */
@@ -6,7 +7,8 @@ function mask(secret: string): string {
 }
 
 /**
- * The config as `--print-config` shows it: every token and credential masked, everything
+ * The config as `--print-config` shows it: every token and credential (and the Redis URL's
+ * password) masked, everything
  * else as the collector will use it.
  */
 export function maskSecrets(config: CollectorConfig): CollectorConfig {
@@ -15,6 +17,7 @@ export function maskSecrets(config: CollectorConfig): CollectorConfig {
   return {
     ...config,
     auth: { tokens: config.auth.tokens.map(mask) },
+    ...(config.fleet ? { fleet: { ...config.fleet, url: redactedUrl(config.fleet.url) } } : {}),
     s3: credentials
       ? {
           ...config.s3,
