@@ -32,7 +32,7 @@ export class UploadRequests {
       void settled.finally(() => this.#running.delete(settled));
       return sent;
     };
-    this.#client = new Proxy(client, { get: (target, name, receiver) => (name === 'send' ? track : Reflect.get(target, name, receiver)) });
+    this.#client = new Proxy(client, { get: (target, name, receiver): unknown => (name === 'send' ? track : Reflect.get(target, name, receiver)) });
   }
 
   /** The client to give lib-storage. */
