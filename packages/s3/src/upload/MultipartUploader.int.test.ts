@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { Readable } from 'node:stream';
+import { CreateBucketCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { batchIdentifier, JsonLogger, type DeliveredEvent, type DeliveryErrorEvent } from '@sluice/core';
 import { ManualClock } from '@sluice/core/testing';
@@ -228,6 +229,43 @@ describe('MultipartUploader against a real S3 server', () => {
       });
     }
     expect(await s3.keys('bkt', 'twice/')).toEqual([`twice/2024/02/29/10/2024-02-29-10-00-07-${batch.identifier}.gz`]);
+    await uploader.close();
+  });
+
+  it('aborted mid-part, returns only once its own multipart upload is aborted, and no late part brings it back', async () => {
+    const options = parseS3Options({ endpoint: proxy.endpoint, forcePathStyle: true, credentials: S3RVER_CREDENTIALS, partSizeBytes: 5 * MIB });
+    const inFlight = new InFlightUploads();
+    const logger = new JsonLogger('silent');
+    const uploader = new MultipartUploader(options, new DefaultS3ClientProvider(options), new OrphanSweeper(options, new ManualClock(Date.now()), logger, inFlight), inFlight, logger);
+    const controller = new AbortController();
+    let partsInProgress = 0;
+    let allClosed = (): void => {};
+    proxy.setRule((req) => {
+      if (!(req.method === 'PUT' && /[?&]partNumber=/.test(req.url ?? ''))) return undefined;
+      partsInProgress += 1;
+      req.once('close', () => {
+        partsInProgress -= 1;
+        if (partsInProgress === 0) allClosed();
+      });
+      // The owner lets the key go while a part crawls, as when its shard moves to another flusher.
+      controller.abort(new Error('shard released'));
+      return { bodyBytesPerSecond: 1_000_000 };
+    });
+    const identity = { routeId: 's3://bkt/released/', windowStart: Date.parse('2024-02-29T11:00:00Z'), sequence: 0, producerId: 'p1', incarnation: 'i1' };
+    const batch = { identity, identifier: batchIdentifier(identity), openedAt: identity.windowStart, window: { start: identity.windowStart, end: identity.windowStart + 60_000 }, target: { bucket: 'bkt', prefix: 'released' }, events: 1, bytes: 12 * MIB };
+    const upload = uploader.upload({
+      batch,
+      key: new TimePathKeyFormatter().format(batch, 'bin'),
+      body: Readable.from([randomBytes(12 * MIB)]),
+      contentType: 'application/octet-stream',
+      signal: controller.signal,
+      firstAttempt: false,
+    });
+    await expect(upload).rejects.toThrow();
+    // Nothing of the attempt is left for the next owner to find, or to be undone by a late part.
+    expect((await s3.client.send(new ListMultipartUploadsCommand({ Bucket: 'bkt', Prefix: 'released/' }))).Uploads ?? []).toEqual([]);
+    if (partsInProgress > 0) await new Promise<void>((resolve) => (allClosed = resolve));
+    expect(await s3.openUploads('bkt')).toEqual([]);
     await uploader.close();
   });
 
