@@ -74,14 +74,15 @@ try {
       }
     }
   }
-  // Dependencies declared exactly as used: every package the shipped JavaScript imports is a
+  // Dependencies declared exactly as used: every package the shipped JavaScript or declarations import is a
   // dependency or a peer, and every one declared is imported (optional peers aside).
   for (const entry of packed) {
     const { dir, manifest } = packages.find((p) => p.manifest.name === entry.name);
     const imported = new Set();
-    for (const file of entry.files.map((f) => f.path).filter((f) => f.endsWith('.js'))) {
+    // Declarations count too: a package whose JavaScript needs none of another still needs it for its types.
+    for (const file of entry.files.map((f) => f.path).filter((f) => f.endsWith('.js') || f.endsWith('.d.ts'))) {
       const code = await readFile(path.join(root, dir, file), 'utf8');
-      for (const match of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)['"]([^'".][^'"]*)['"]/g)) {
+      for (const match of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)['"]([^'".\s][^'"\s]*)['"]/g)) {
         const specifier = match[1];
         if (specifier.startsWith('node:')) continue;
         imported.add(specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]);
