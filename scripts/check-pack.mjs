@@ -16,7 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import S3rver from 's3rver';
-import { addMultipartExtensions } from '@sluice/test-support/s3rver-extensions';
+import { addMultipartExtensions } from '@sluice/cli/s3rver-extensions';
 
 const run = promisify(execFile);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
