@@ -4,11 +4,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import S3rver from 's3rver';
-import { addMultipartExtensions } from '@sluice/test-support/s3rver-extensions';
+import { addMultipartExtensions } from '@sluice/cli/s3rver-extensions';
 
 const directory = await mkdtemp(path.join(tmpdir(), 'sluice-bench-s3-'));
 const server = new S3rver({ address: '127.0.0.1', port: 0, directory, silent: true, configureBuckets: [{ name: 'bench', configs: [] }] });
-// s3rver lacks AbortMultipartUpload and ListMultipartUploads; the tests' extension adds them.
+// s3rver lacks AbortMultipartUpload and ListMultipartUploads; @sluice/cli's extension adds them.
 addMultipartExtensions(server, directory);
 const { port } = await server.run();
 process.stdout.write(`${JSON.stringify({ port })}\n`);

@@ -1,22 +1,25 @@
+/* global fetch */
 // What a user gets from the registry, checked before a release can ship it:
 //  1. packs every public package as `npm publish` would (its prepack builds it),
 //  2. lints each tarball with publint and @arethetypeswrong/cli (ESM-only profile),
 //  3. installs the tarballs into a folder outside the repository, type-checks a small
 //     consumer (TypeScript `module: node16`, `moduleResolution: bundler`, and CommonJS under
 //     `nodenext`), and runs it on Node 20 and Node 24 against s3rver on 127.0.0.1, asserting
-//     the object arrives,
+//     the object arrives, and runs `sluice serve` without a config (its demo) without and
+//     with s3rver installed beside it,
 //  4. bumps a copy of the repository a minor version with lerna and installs those tarballs
 //     together (no ERESOLVE).
 // Node 24 comes from the npm registry (`npx -p node@24`), kept in npm's cache after the first run.
 //   node scripts/check-pack.mjs [--keep]
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
 import S3rver from 's3rver';
-import { addMultipartExtensions } from '@sluice/test-support/s3rver-extensions';
+import { addMultipartExtensions } from '@sluice/cli/s3rver-extensions';
 
 const run = promisify(execFile);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -32,6 +35,36 @@ async function sh(file, args, options = {}) {
   } catch (error) {
     throw new Error(`${[file, ...args].join(' ')} failed in ${options.cwd ?? root}:\n${error.stdout ?? ''}${error.stderr ?? error.message}`);
   }
+}
+
+/** Runs the config-less `sluice serve`, posts one event, stops it with SIGTERM; returns the stored object's key. */
+async function runDemo(sluiceBin, cwd, env) {
+  const child = spawn(sluiceBin, ['serve', '--port', '0'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = await new Promise((resolve, reject) => {
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+      if (match) resolve(match[1]);
+    });
+    exited.then((code) => reject(new Error(`sluice serve exited ${code} before listening:\n${stdout}${stderr}`)));
+  });
+  const payload = { demo: 'from the registry install' };
+  const response = await fetch(`${url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ bucket: 'demo-events', prefix: 'pack', payload }) });
+  if (response.status !== 202) throw new Error(`the demo answered ${response.status} to an event: ${await response.text()}`);
+  child.kill('SIGTERM');
+  const code = await exited;
+  if (code !== 0) throw new Error(`sluice serve exited ${code} after SIGTERM:\n${stdout}${stderr}`);
+  // s3rver keeps an object's bytes in <directory>/<bucket>/<key>._S3rver_object.
+  const bucketDir = path.join(cwd, '.sluice-demo', 's3', 'demo-events');
+  const files = (await readdir(bucketDir, { recursive: true })).filter((f) => f.endsWith('.gz._S3rver_object'));
+  if (files.length !== 1) throw new Error(`the demo bucket holds ${files.length} objects, expected 1: ${files.join(', ')}`);
+  const lines = gunzipSync(await readFile(path.join(bucketDir, files[0]))).toString('utf8').trim().split('\n');
+  if (lines.length !== 1 || lines[0] !== JSON.stringify(payload)) throw new Error(`the demo object holds ${JSON.stringify(lines)}, expected the one event sent`);
+  return files[0].replace(/\._S3rver_object$/, '');
 }
 
 const packages = [];
@@ -74,14 +107,18 @@ try {
       }
     }
   }
-  // Dependencies declared exactly as used: every package the shipped JavaScript imports is a
-  // dependency or a peer, and every one declared is imported (optional peers aside).
+  // Dependencies declared exactly as used: every package the shipped JavaScript and
+  // declarations import is a dependency or a peer, and every one declared is imported
+  // (optional peers aside). A peer only the types use (`import type`) still counts: a
+  // consumer's type-check needs it.
   for (const entry of packed) {
     const { dir, manifest } = packages.find((p) => p.manifest.name === entry.name);
     const imported = new Set();
-    for (const file of entry.files.map((f) => f.path).filter((f) => f.endsWith('.js'))) {
-      const code = await readFile(path.join(root, dir, file), 'utf8');
-      for (const match of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)['"]([^'".][^'"]*)['"]/g)) {
+    for (const file of entry.files.map((f) => f.path).filter((f) => f.endsWith('.js') || f.endsWith('.d.ts'))) {
+      const text = await readFile(path.join(root, dir, file), 'utf8');
+      // Declarations carry the JSDoc, whose prose can read like an import; they hold no strings that could hide a comment.
+      const code = file.endsWith('.d.ts') ? text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '') : text;
+      for (const match of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)['"]([^'".\s][^'"\s]*)['"]/g)) {
         const specifier = match[1];
         if (specifier.startsWith('node:')) continue;
         imported.add(specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]);
@@ -144,6 +181,24 @@ try {
     }
   }
   step('consumer ran (ESM and CommonJS) on Node 20 and Node 24; each object read back');
+
+  // `sluice serve` without a config from the registry install: without the optional peer
+  // s3rver it says what to do; with s3rver installed beside it the demo delivers an event.
+  const sluiceBin = path.join(consumer, 'node_modules', '.bin', 'sluice');
+  const demoDir = path.join(work, 'demo');
+  await mkdir(demoDir);
+  const missing = await run(sluiceBin, ['serve', '--port', '0'], { cwd: demoDir, env }).then(
+    () => {
+      throw new Error('sluice serve without a config and without s3rver exited 0');
+    },
+    (error) => error,
+  );
+  if (missing.code !== 1 || !/SLUICE_CONFIG/.test(missing.stderr) || !/npm install s3rver/.test(missing.stderr) || !/--config/.test(missing.stderr)) {
+    throw new Error(`sluice serve without s3rver: exit ${missing.code}, expected 1 and a SLUICE_CONFIG message naming npm install s3rver and --config:\n${missing.stderr}`);
+  }
+  await sh('npm', ['install', `s3rver@${rootManifest.devDependencies.s3rver}`, ...quiet], { cwd: consumer });
+  const delivered = await runDemo(sluiceBin, demoDir, env);
+  step(`sluice serve without a config: without s3rver, SLUICE_CONFIG says what to do; with s3rver installed, the demo stored ${delivered}`);
 
   // 4. A minor bump in a copy: lerna moves the versions, the root `version` script the peer ranges.
   const copy = path.join(work, 'bump');

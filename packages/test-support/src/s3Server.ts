@@ -1,5 +1,5 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { addMultipartExtensions, uploadsDirectory, type ConditionalWriteModes } from './s3rverExtensions.mjs';
+import { addMultipartExtensions, uploadsDirectory, type ConditionalWriteModes } from '@sluice/cli/s3rver-extensions';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ListObjectsCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -23,7 +23,7 @@ export interface TestS3Server {
 
 /**
  * Starts s3rver on 127.0.0.1 (a free port) with its files in a temporary folder, and creates
- * `buckets`, with the multipart operations s3rver lacks added (s3rverExtensions.mjs). By
+ * `buckets`, with the multipart operations s3rver lacks added (@sluice/cli/s3rver-extensions). By
  * default it ignores If-None-Match as s3rver does; `modes` makes it honour the header on
  * PutObject, on CompleteMultipartUpload, or both.
  */

@@ -34,16 +34,28 @@ describe('NdjsonGzipSerializer', () => {
 
   it('compresses only as many batches at once as it has slots; a stream its consumer destroys gives its slot back', async () => {
     const single = new NdjsonGzipSerializer({ compressionLevel: 6, compressionConcurrency: 1 });
-    // Bodies read as they are asked for (as from disk) take the streaming path.
-    const fromDisk = (text: string) => (function* () { yield Buffer.from(text); })();
-    const first = single.serialize(fromDisk('"first"\n'));
-    const second = single.serialize(fromDisk('"second"\n'));
-    let secondDone = false;
-    const secondBytes = buffer(second).then((b) => ((secondDone = true), b));
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(secondDone).toBe(false); // waiting for the slot the unread first stream holds
+    // Bodies read as they are asked for (as from disk) take the streaming path; each says when
+    // compression starts reading it.
+    const reads: string[] = [];
+    let firstRead!: () => void;
+    const firstReading = new Promise<void>((resolve) => (firstRead = resolve));
+    const fromDisk = (name: string, text: string, onRead = () => {}) =>
+      (function* () {
+        reads.push(name);
+        onRead();
+        yield Buffer.from(text);
+      })();
+    const first = single.serialize(fromDisk('first', '"first"\n', firstRead));
+    const second = single.serialize(fromDisk('second', '"second"\n'));
+    const secondBytes = buffer(second);
+    await firstReading;
+    // Had the second a slot, its reading would have been scheduled with the first's, and run
+    // before the next turn of the event loop.
+    await new Promise(setImmediate);
+    expect(reads).toEqual(['first']); // waiting for the slot the unread first stream holds
     first.destroy();
     expect(gunzipSync(await secondBytes).toString()).toBe('"second"\n');
+    expect(reads).toEqual(['first', 'second']);
   });
 
   it('gives the same lines whether a body in memory is small (one call) or large (a stream)', async () => {
