@@ -21,7 +21,9 @@ interface Flusher {
   onPart: () => void;
 }
 
-describe('fleet mode when flushers die or stall', () => {
+// Several Node processes, Redis and tens of MB through a throttled proxy: minutes when the
+// two cores are shared with another test run. Every wait is on an event; this is the net.
+describe('fleet mode when flushers die or stall', { timeout: 300_000 }, () => {
   let s3: TestS3Server;
   let server: TestRedis;
   let redis: Redis;

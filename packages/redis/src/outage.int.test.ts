@@ -19,7 +19,9 @@ async function backlog(redis: Redis): Promise<{ entries: number; bytes: number }
   return { entries, bytes };
 }
 
-describe('fleet mode when Redis or S3 go away', () => {
+// Several Node processes, Redis and tens of MB through a throttled proxy: minutes when the
+// two cores are shared with another test run. Every wait is on an event; this is the net.
+describe('fleet mode when Redis or S3 go away', { timeout: 300_000 }, () => {
   let s3: TestS3Server;
   let server: TestRedis;
   let redis: Redis;
