@@ -22,6 +22,18 @@ describe('fleetModule() options', () => {
     expect(() => parseFleetOptions({ url: 'redis://h:1', shards: 0 })).toThrow(/shards/);
   });
 
+  it('refuses a URL with a password without showing the password, and keeps an accepted URL as given', () => {
+    let message = '';
+    try {
+      parseFleetOptions({ url: 'http://app:hunter2@redis.internal:6379' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/url/);
+    expect(message).not.toContain('hunter2');
+    expect(parseFleetOptions({ url: 'rediss://app:s3cr%40t@redis.internal:6380/2' }).url).toBe('rediss://app:s3cr%40t@redis.internal:6380/2');
+  });
+
   it('never shows a password of the URL', () => {
     expect(redactedUrl('redis://app:s3cr%40t@redis.internal:6380/2')).toBe('redis://app:***@redis.internal:6380/2');
     expect(redactedUrl('redis://redis.internal:6379')).toBe('redis://redis.internal:6379');
