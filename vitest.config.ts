@@ -28,7 +28,9 @@ export default defineConfig({
           name: `${name}:int`,
           root: `packages/${name}`,
           include: ['src/**/*.int.test.ts'],
-          testTimeout: 120_000,
+          // Fleet tests run several Node processes, Redis and tens of MB through a throttled proxy:
+          // minutes when the two cores are shared with another test run. Every wait is on an event.
+          testTimeout: name === 'redis' ? 300_000 : 120_000,
           hookTimeout: 60_000,
           // Integration files each start their own servers; two cores, so two at a time.
           maxWorkers: 2,

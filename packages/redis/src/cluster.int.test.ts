@@ -7,9 +7,7 @@ import { persistedIds, readBucket, startFleetProcess, waitUntil } from '../test-
 const SHARDS = 6;
 const WINDOW_MS = 2_000;
 
-// Several Node processes, Redis and tens of MB through a throttled proxy: minutes when the
-// two cores are shared with another test run. Every wait is on an event; this is the net.
-describe('fleet mode on a Redis Cluster', { timeout: 300_000 }, () => {
+describe('fleet mode on a Redis Cluster', () => {
   let s3: TestS3Server;
   const masters: TestRedis[] = [];
   let cluster: Cluster;

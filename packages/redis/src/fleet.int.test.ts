@@ -16,9 +16,7 @@ async function drained(redis: Redis): Promise<boolean> {
   return true;
 }
 
-// Several Node processes, Redis and tens of MB through a throttled proxy: minutes when the
-// two cores are shared with another test run. Every wait is on an event; this is the net.
-describe('fleet mode', { timeout: 300_000 }, () => {
+describe('fleet mode', () => {
   let s3: TestS3Server;
   let server: TestRedis;
   let redis: Redis;
