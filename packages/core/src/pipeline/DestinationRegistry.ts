@@ -110,6 +110,7 @@ function compileParams(destination: Destination): Validator<object & CommonSendP
 function compileParamsSchema(destination: Destination): Validator<object & CommonSendParams> {
   const schema = destination.paramsSchema;
   return compileValidator<object & CommonSendParams>(`send.${destination.name}() parameters`, {
+    'x-fix': `Pass one object: send.${destination.name}({ ${[...Object.keys((schema.properties as object | undefined) ?? {}), 'payload'].join(', ')} }).`,
     ...schema,
     type: 'object',
     additionalProperties: false,

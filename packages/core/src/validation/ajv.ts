@@ -48,7 +48,8 @@ function toIssues(errors: ErrorObject[], root: unknown, schema: SchemaObject): V
       const known = Object.keys(propertiesAt(schema, error.schemaPath)).join(', ');
       return { field: extra, shown: 'hidden', rule: `is not a known option (known: ${known})`, fix: fixFor(schema, extra) };
     }
-    const rule = error.message ?? error.keyword;
+    // ajv words a failed `not` as "must NOT be valid", which names no rule a user could follow.
+    const rule = error.keyword === 'not' ? 'has a form that is not allowed' : (error.message ?? error.keyword);
     const path = schemaPath(schema, field);
     const value = valueAt(root, error.instancePath);
     if (path.some((node) => node?.['x-secret'] === true)) {
@@ -57,6 +58,7 @@ function toIssues(errors: ErrorObject[], root: unknown, schema: SchemaObject): V
     if (value !== null && typeof value === 'object' && holdsSecret(path.at(-1))) {
       return { field, shown: 'masked', value: `[${typeName(value)} holding secrets]`, rule, fix: fixFor(schema, field) };
     }
+    if (value === undefined) return { field, shown: 'missing', rule, fix: fixFor(schema, field) };
     return { field, shown: 'value', value: typeof value === 'string' ? withoutUrlCredentials(value) : value, rule, fix: fixFor(schema, field) };
   });
 }
@@ -110,7 +112,7 @@ function propertiesAt(schema: SchemaObject, schemaPath: string): Record<string, 
 
 function fixFor(schema: SchemaObject, field: string): string {
   let node: SchemaObject | undefined = schema;
-  for (const part of field.split('/').slice(1)) {
+  for (const part of field.split('/').slice(1).filter(Boolean)) {
     node = (node?.properties as Record<string, SchemaObject | undefined> | undefined)?.[part];
   }
   return (node?.['x-fix'] as string | undefined) ?? (node?.description as string | undefined) ?? 'See the configuration reference.';

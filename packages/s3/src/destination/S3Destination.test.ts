@@ -56,6 +56,15 @@ describe('send.s3()', () => {
     }
   });
 
+  it('names the broken rule of a dot folder, and shows the call to make when no object is given', () => {
+    const { sluice } = setup();
+    expect(validationMessage(() => sluice.send.s3({ bucket: 'bkt', prefix: '../x', payload: 1 }))).toContain(
+      '/prefix: "../x" is invalid: has a form that is not allowed. Use at most 900 characters',
+    );
+    const call = sluice.send.s3 as (params?: unknown) => unknown;
+    expect(validationMessage(() => call())).toContain('/: is missing; must be object. Pass one object: send.s3({ bucket, prefix, payload }).');
+  });
+
   it('requires a payload, and a bare undefined is not one', () => {
     const { sluice } = setup();
     expect(validationMessage(() => sluice.send.s3({ bucket: 'bkt', payload: undefined }))).toContain('/payload: is missing; is required');
