@@ -243,10 +243,11 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
   }
 
   #drain(operation: 'flush' | 'close', options: DrainOptions): Promise<void> {
-    this.#assembler.sealAll();
+    // Thousands of open routes are sealed a slice per turn of the event loop (the first at once).
+    const sealed = this.#assembler.sealAllInSlices();
     this.#deliveries.retryNow();
     const undelivered = () => ({ batches: this.#deliveries.pending().size, events: this.pendingEvents() });
-    const settled = Promise.all([this.#deliveries.settled(), this.#parts.intake?.flush()]).then(() => undefined);
+    const settled = sealed.then(() => Promise.all([this.#deliveries.settled(), this.#parts.intake?.flush()])).then(() => undefined);
     return drainWithin(this.#parts.clock, operation, options, settled, undelivered);
   }
 

@@ -7,7 +7,11 @@ describe('route health over a long-running service', () => {
     const { logger, lines } = recordingLogger();
     const { clock, sluice, send } = recordingSluice({ logger, sluice: { healthLogIntervalMs: 60_000 } });
     for (let route = 0; route < 500; route += 1) send(`route-${route}`, { route });
-    await clock.advance(63_000); // 16:16:01: the first minute is delivered, the first summary logged
+    let delivered = 0;
+    const allDelivered = new Promise<void>((resolve) => sluice.on('delivered', () => ++delivered === 500 && resolve()));
+    await clock.advance(2_000); // 16:15:00: the first minute ends; its 500 uploads start a few per turn of the event loop
+    await allDelivered;
+    await clock.advance(61_000); // 16:16:01: the first summary logged
     for (let i = 0; i <= 30; i += 1) send('busy', i);
     send('quiet', 1);
     await clock.advance(57_000); // 16:16:58, second summary: this minute is still open
