@@ -1,8 +1,8 @@
 /**
- * Items handled per turn of the event loop when a burst is spread out: about 3 ms of sealing
+ * Items handled per turn of the event loop when a burst is spread out: under 2 ms of sealing
  * on a quiet machine (a seal and what it starts cost about 6 µs).
  */
-export const SLICE_ITEMS = 500;
+export const SLICE_ITEMS = 250;
 
 /** Work spread over turns of the event loop: `done` resolves after the last item or a cancel. */
 export interface Sliced {
