@@ -124,7 +124,7 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
     const recovered = recoverSpool(spool, this.#registry, logger);
     for (const { batch, reason } of recovered.dead) this.#deadLetters.add(batch, reason);
     for (const batch of recovered.pending) this.#deliveries.track(batch, false);
-    this.#timers = startHousekeeping(clock, logger, options, this.#stats, () => this.health());
+    this.#timers = startHousekeeping(clock, logger, options, this.#stats, () => this.#stats.notable(this.#pending(), this.#deadLetters.batches()));
     parts.intake?.start(intakeContext(this.#registry, clock, logger));
   }
 
