@@ -8,6 +8,13 @@ import type { Spool } from '../spool/Spool.js';
 import type { Clock, Timer } from '../time/Clock.js';
 import { Batch } from './Batch.js';
 import type { RegisteredDestination } from './DestinationRegistry.js';
+import { inSlices, SLICE_ITEMS, type Sliced } from './inSlices.js';
+
+/** The open batches due to be sealed at one time, and what each does once sealed by it. */
+interface Boundary {
+  readonly timer: Timer;
+  readonly batches: Map<Batch, () => void>;
+}
 
 export interface BatchAssemblerParts {
   readonly clock: Clock;
@@ -24,12 +31,23 @@ export interface BatchAssemblerParts {
  * Keeps the open batch of every route: opens one when a route's window starts (or a cap
  * splits it), seals it when its window ends, its batcher says it is full, or the sluice
  * drains. Owns the window timers and the per-window sequence numbers of batch identities.
+ *
+ * One timer per window boundary, not per batch: at a minute's end with thousands of open
+ * routes their seals run in slices of {@link SLICE_ITEMS}, in the order the batches were
+ * opened, with a turn of the event loop between slices, so the loop is never held for all of
+ * them at once. A send to a route whose batch waits in a later slice seals it itself (its
+ * window is over), so no event goes into a window that has ended.
  */
 export class BatchAssembler {
   readonly #parts: BatchAssemblerParts;
   /** Per destination name, the open batch of each route. */
   readonly #open = new Map<string, Map<string, Batch>>();
-  readonly #timers = new Map<Batch, Timer>();
+  /** Open batches by the time they are due to be sealed. */
+  readonly #boundaries = new Map<number, Boundary>();
+  /** The boundary of each open batch that has one. */
+  readonly #dueAt = new Map<Batch, number>();
+  /** Seals in progress in slices (window ends, drains), cancelled by stop(). */
+  readonly #sealing = new Set<Sliced>();
   /** Per destination and route: the window of the last batch opened and the next sequence number in it. */
   readonly #sequences = new Map<string, { windowStart: number; next: number }>();
   /** The last sequence number given to a late batch: they count down from -1. */
@@ -77,8 +95,7 @@ export class BatchAssembler {
   /** Open → sealed, handed to delivery; a batch that holds no event is dropped instead. */
   seal(batch: Batch): void {
     if (!batch.seal()) return;
-    this.#timers.get(batch)?.cancel();
-    this.#timers.delete(batch);
+    this.#unschedule(batch);
     const routes = this.#open.get(batch.route.destination.name);
     const slot = slotOf(batch.route.routeId, batch.identity.sequence < 0 ? batch.window.start : undefined);
     if (routes?.get(slot) === batch) routes.delete(slot);
@@ -95,7 +112,15 @@ export class BatchAssembler {
   }
 
   sealAll(): void {
-    for (const routes of this.#open.values()) for (const batch of [...routes.values()]) this.seal(batch);
+    for (const batch of this.open()) this.seal(batch);
+  }
+
+  /**
+   * Seals every batch open now, as sealAll() does, in slices with a turn of the event loop
+   * between them (the first at once); resolves once all are sealed or stop() is called.
+   */
+  sealAllInSlices(): Promise<void> {
+    return this.#inSlices([...this.open()], (batch) => this.seal(batch));
   }
 
   open(): Iterable<Batch> {
@@ -104,8 +129,56 @@ export class BatchAssembler {
 
   /** Stops the window timers (close): open batches stay open. */
   stop(): void {
-    for (const timer of this.#timers.values()) timer.cancel();
-    this.#timers.clear();
+    for (const { timer } of this.#boundaries.values()) timer.cancel();
+    this.#boundaries.clear();
+    this.#dueAt.clear();
+    for (const sliced of [...this.#sealing]) sliced.cancel();
+  }
+
+  #inSlices<T>(items: readonly T[], each: (item: T) => void): Promise<void> {
+    const sliced = inSlices(items, SLICE_ITEMS, each);
+    this.#sealing.add(sliced);
+    return sliced.done.then(() => void this.#sealing.delete(sliced));
+  }
+
+  /** Seals `batch` at `at` (clock time), with the other batches due then; `onWindowEnd` runs after that seal. */
+  #schedule(batch: Batch, at: number, now: number, onWindowEnd: () => void): void {
+    let boundary = this.#boundaries.get(at);
+    if (!boundary) {
+      boundary = { timer: this.#parts.clock.setTimer(at - now, () => this.#sealBoundary(at)), batches: new Map() };
+      this.#boundaries.set(at, boundary);
+    }
+    boundary.batches.set(batch, onWindowEnd);
+    this.#dueAt.set(batch, at);
+  }
+
+  /** `batch` no longer waits for its boundary; a boundary left empty loses its timer. */
+  #unschedule(batch: Batch): void {
+    const at = this.#dueAt.get(batch);
+    if (at === undefined) return;
+    this.#dueAt.delete(batch);
+    const boundary = this.#boundaries.get(at);
+    if (!boundary) return;
+    boundary.batches.delete(batch);
+    if (boundary.batches.size > 0) return;
+    boundary.timer.cancel();
+    this.#boundaries.delete(at);
+  }
+
+  /** The boundary's time has come: seals its batches still open, in slices. */
+  #sealBoundary(at: number): void {
+    const boundary = this.#boundaries.get(at);
+    if (!boundary) return;
+    this.#boundaries.delete(at);
+    const due = [...boundary.batches];
+    for (const [batch] of due) this.#dueAt.delete(batch);
+    void this.#inSlices(due, ([batch, onWindowEnd]) => {
+      // Sealed in the meantime (a send after the window's end, a flush): as when a batch's
+      // own timer was cancelled, there is nothing more to do.
+      if (batch.state !== 'open') return;
+      this.seal(batch);
+      onWindowEnd();
+    });
   }
 
   #routesOf(name: string): Map<string, Batch> {
@@ -145,16 +218,11 @@ export class BatchAssembler {
     else this.#sequences.set(sequenceKey, { windowStart: window.start, next: sequence + 1 });
     const batch = new Batch({ destination, routeId: route.id, target: route.target }, identity, identifier, window, time, records);
     const sealAt = late ? batcher.windowOf(now).end : window.end;
-    this.#timers.set(
-      batch,
-      this.#parts.clock.setTimer(sealAt - now, () => {
-        this.#timers.delete(batch);
-        this.seal(batch);
-        // The window is over: its sequence counter is no longer needed, and keeping it would
-        // grow memory with every route ever seen.
-        if (!late && this.#sequences.get(sequenceKey)?.windowStart === window.start) this.#sequences.delete(sequenceKey);
-      }),
-    );
+    this.#schedule(batch, sealAt, now, () => {
+      // The window is over: its sequence counter is no longer needed, and keeping it would
+      // grow memory with every route ever seen.
+      if (!late && this.#sequences.get(sequenceKey)?.windowStart === window.start) this.#sequences.delete(sequenceKey);
+    });
     return batch;
   }
 }

@@ -12,6 +12,14 @@ export type Attempt<B = Batch> = (batch: B, signal: AbortSignal) => Promise<bool
 type Queued = Pick<Batch, 'bytes'>;
 
 /**
+ * Attempts started per turn of the event loop. Starting one (serializing a small batch, the
+ * SDK's request building and signing) costs about a millisecond of main thread; dozens of
+ * small uploads ending in the same poll phase would otherwise start their successors all in
+ * that one turn and hold the loop for tens of milliseconds.
+ */
+export const STARTS_PER_TURN = 4;
+
+/**
  * Sealed batches waiting for an upload slot, in order, started as `concurrency` allows (see
  * UploadConcurrency: a few at any size, more while they are small); batches waiting out a
  * retry delay, each on its own timer. Owns the abort signal of every attempt in flight, so a
@@ -22,6 +30,9 @@ export class DeliveryQueue<B extends Queued = Batch> {
   readonly #inflight = new Map<B, { controller: AbortController; ended: Promise<void> }>();
   readonly #retries = new Map<B, Timer>();
   #stopped = false;
+  /** Attempts started in this turn of the event loop; a setImmediate starts the next turn's. */
+  #startedThisTurn = 0;
+  #nextTurn: NodeJS.Immediate | undefined;
 
   constructor(
     private readonly clock: Clock,
@@ -70,6 +81,8 @@ export class DeliveryQueue<B extends Queued = Batch> {
     for (const timer of this.#retries.values()) timer.cancel();
     this.#retries.clear();
     this.#ready.length = 0;
+    if (this.#nextTurn) clearImmediate(this.#nextTurn);
+    this.#nextTurn = undefined;
     const attempts = [...this.#inflight.values()];
     for (const { controller } of attempts) controller.abort(reason);
     await Promise.all(attempts.map(({ ended }) => ended));
@@ -78,6 +91,12 @@ export class DeliveryQueue<B extends Queued = Batch> {
   #pump(): void {
     // In order: a big batch at the head waits for a slot rather than be overtaken.
     while (!this.#stopped && this.#ready.length > 0 && this.concurrency.canStart((this.#ready[0] as B).bytes)) {
+      if (this.#startedThisTurn >= STARTS_PER_TURN) {
+        this.#awaitNextTurn();
+        return;
+      }
+      this.#startedThisTurn += 1;
+      this.#awaitNextTurn();
       const batch = this.#ready.shift() as B;
       const bytes = batch.bytes;
       const controller = new AbortController();
@@ -89,5 +108,15 @@ export class DeliveryQueue<B extends Queued = Batch> {
       });
       this.#inflight.set(batch, { controller, ended });
     }
+  }
+
+  /** Resets the per-turn count in the next turn of the event loop and starts what may start then. */
+  #awaitNextTurn(): void {
+    if (this.#nextTurn) return;
+    this.#nextTurn = setImmediate(() => {
+      this.#nextTurn = undefined;
+      this.#startedThisTurn = 0;
+      this.#pump();
+    });
   }
 }

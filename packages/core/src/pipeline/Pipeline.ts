@@ -124,7 +124,7 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
     const recovered = recoverSpool(spool, this.#registry, logger);
     for (const { batch, reason } of recovered.dead) this.#deadLetters.add(batch, reason);
     for (const batch of recovered.pending) this.#deliveries.track(batch, false);
-    this.#timers = startHousekeeping(clock, logger, options, this.#stats, () => this.health());
+    this.#timers = startHousekeeping(clock, logger, options, this.#stats, () => this.#stats.notable(this.#pending(), this.#deadLetters.batches()));
     parts.intake?.start(intakeContext(this.#registry, clock, logger));
   }
 
@@ -243,10 +243,11 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
   }
 
   #drain(operation: 'flush' | 'close', options: DrainOptions): Promise<void> {
-    this.#assembler.sealAll();
+    // Thousands of open routes are sealed a slice per turn of the event loop (the first at once).
+    const sealed = this.#assembler.sealAllInSlices();
     this.#deliveries.retryNow();
     const undelivered = () => ({ batches: this.#deliveries.pending().size, events: this.pendingEvents() });
-    const settled = Promise.all([this.#deliveries.settled(), this.#parts.intake?.flush()]).then(() => undefined);
+    const settled = sealed.then(() => Promise.all([this.#deliveries.settled(), this.#parts.intake?.flush()])).then(() => undefined);
     return drainWithin(this.#parts.clock, operation, options, settled, undelivered);
   }
 

@@ -1,13 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { recordingLogger, recordingSluice } from '../../test-support/recordingSluice.js';
 import { DeliveryError } from '../errors/DeliveryError.js';
+import type { Batch } from './Batch.js';
+import { healthSummary } from './healthSummary.js';
+import type { RouteHealth } from './RouteHealth.js';
+import { RouteStats } from './RouteStats.js';
 
 describe('route health over a long-running service', () => {
   it('logs one summary line per interval, with totals and the largest backlogs, however many routes there are', async () => {
     const { logger, lines } = recordingLogger();
     const { clock, sluice, send } = recordingSluice({ logger, sluice: { healthLogIntervalMs: 60_000 } });
     for (let route = 0; route < 500; route += 1) send(`route-${route}`, { route });
-    await clock.advance(63_000); // 16:16:01: the first minute is delivered, the first summary logged
+    let delivered = 0;
+    const allDelivered = new Promise<void>((resolve) => sluice.on('delivered', () => ++delivered === 500 && resolve()));
+    await clock.advance(2_000); // 16:15:00: the first minute ends; its 500 uploads start a few per turn of the event loop
+    await allDelivered;
+    await clock.advance(61_000); // 16:16:01: the first summary logged
     for (let i = 0; i <= 30; i += 1) send('busy', i);
     send('quiet', 1);
     await clock.advance(57_000); // 16:16:58, second summary: this minute is still open
@@ -60,5 +68,26 @@ describe('route health over a long-running service', () => {
     await clock.advance(3 * 3_600_000);
     expect(sluice.health()).toMatchObject([{ route: 'stuck', pendingEvents: 0, deadLetters: 1 }]);
     await sluice.close({ timeoutMs: 1 }).catch(() => {});
+  });
+});
+
+describe('the health line over many routes', () => {
+  const batch = (route: string, events: number, openedAt: number) =>
+    ({ route: { destination: { name: 'd' }, routeId: route }, events, bytes: events * 100, openedAt }) as unknown as Batch;
+
+  it('says what the full report says, from the pending, failing and dead routes only', () => {
+    const stats = new RouteStats();
+    for (let i = 0; i < 1_000; i += 1) stats.delivered(batch(`idle-${i}`, 1, 0), 10);
+    stats.failed(batch('idle-7', 1, 0), 20, 'SlowDown', 'slow down');
+    const pending = [batch('busy', 30, 5), batch('idle-3', 2, 7), batch('new', 1, 9), batch('busy', 5, 3)];
+    for (let i = 0; i < 20; i += 1) pending.push(batch(`more-${i}`, 3 + i, 11));
+    const dead = [batch('buried', 4, 1)];
+    const notable = stats.notable(pending, dead);
+    expect(notable.routes).toBe(1_000 + 1 + 20 + 2);
+    expect(notable.lines.length).toBeLessThan(30);
+    expect(healthSummary(notable.lines, notable.routes)).toEqual(healthSummary(stats.report(pending, dead)));
+    const { fields } = healthSummary(notable.lines, notable.routes);
+    expect(fields).toMatchObject({ routes: 1_023, pendingRoutes: 23, pendingEvents: 38 + 250, failingRoutes: 2, deadLetters: 1, oldestPendingAt: 3 });
+    expect((fields.largestBacklogs as RouteHealth[]).map((line) => line.route)).toEqual(['busy', ...Array.from({ length: 9 }, (_, i) => `more-${19 - i}`)]);
   });
 });

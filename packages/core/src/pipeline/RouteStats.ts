@@ -50,8 +50,7 @@ export class RouteStats {
       const id = `${destination}\u0000${route}`;
       let found = lines.get(id);
       if (!found) {
-        const { touchedAt: _, ...counters } = this.#counters.get(destination)?.get(route) ?? { ...emptyRouteCounters(), touchedAt: 0 };
-        found = { destination, route, ...counters, pendingEvents: 0, pendingBytes: 0, oldestPendingAt: undefined, deadLetters: 0 };
+        found = newLine(destination, route, this.#counters.get(destination)?.get(route) ?? emptyRouteCounters());
         lines.set(id, found);
       }
       return found;
@@ -67,6 +66,41 @@ export class RouteStats {
     return [...lines.values()];
   }
 
+  /**
+   * What the periodic health line needs, without a line for every route: the number of routes
+   * report() would list, and the lines of those that are pending, hold dead letters or are
+   * failing (every other line has nothing pending, no dead letter and no error, so it adds
+   * nothing to the totals and is in no list). With thousands of routes this is a fraction of
+   * report()'s work, done once a minute on the event loop.
+   */
+  notable(pending: Iterable<Batch>, dead: readonly Batch[]): { routes: number; lines: RouteHealth[] } {
+    type Line = { -readonly [K in keyof RouteHealth]: RouteHealth[K] };
+    const lines = new Map<string, Map<string, Line>>();
+    let routes = 0;
+    for (const counted of this.#counters.values()) routes += counted.size;
+    const line = (destination: string, route: string) => {
+      let byRoute = lines.get(destination);
+      if (!byRoute) lines.set(destination, (byRoute = new Map<string, Line>()));
+      let found = byRoute.get(route);
+      if (!found) {
+        const entry = this.#counters.get(destination)?.get(route);
+        if (!entry) routes += 1;
+        found = newLine(destination, route, entry ?? emptyRouteCounters());
+        byRoute.set(route, found);
+      }
+      return found;
+    };
+    for (const [destination, counted] of this.#counters) for (const [route, entry] of counted) if (entry.lastError) line(destination, route);
+    for (const batch of pending) {
+      const found = line(batch.route.destination.name, batch.route.routeId);
+      found.pendingEvents += batch.events;
+      found.pendingBytes += batch.bytes;
+      found.oldestPendingAt = Math.min(found.oldestPendingAt ?? batch.openedAt, batch.openedAt);
+    }
+    for (const batch of dead) line(batch.route.destination.name, batch.route.routeId).deadLetters += 1;
+    return { routes, lines: [...lines.values()].flatMap((byRoute) => [...byRoute.values()]) };
+  }
+
   #entry(batch: Batch, at: number): Entry {
     const name = batch.route.destination.name;
     let routes = this.#counters.get(name);
@@ -76,4 +110,21 @@ export class RouteStats {
     entry.touchedAt = at;
     return entry;
   }
+}
+
+/** A route's line with its counters and nothing pending yet; built field by field, a spread of the entry cost more than the rest of a report. */
+function newLine(destination: string, route: string, counters: RouteCounters): { -readonly [K in keyof RouteHealth]: RouteHealth[K] } {
+  return {
+    destination,
+    route,
+    deliveredEvents: counters.deliveredEvents,
+    deliveredObjects: counters.deliveredObjects,
+    lastDeliveryAt: counters.lastDeliveryAt,
+    lastError: counters.lastError,
+    retries: counters.retries,
+    pendingEvents: 0,
+    pendingBytes: 0,
+    oldestPendingAt: undefined,
+    deadLetters: 0,
+  };
 }

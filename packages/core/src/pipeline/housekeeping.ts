@@ -16,13 +16,14 @@ export function startHousekeeping(
   logger: Logger,
   options: Pick<SluiceOptions, 'healthLogIntervalMs' | 'forgetIdleRoutesAfterMs'>,
   stats: RouteStats,
-  health: () => RouteHealth[],
+  notable: () => { routes: number; lines: RouteHealth[] },
 ): Timer[] {
   const timers: Timer[] = [];
   if (options.healthLogIntervalMs > 0) {
     timers.push(
       repeatEvery(clock, options.healthLogIntervalMs, () => {
-        const { fields, failing } = healthSummary(health());
+        const { routes, lines } = notable();
+        const { fields, failing } = healthSummary(lines, routes);
         logger[failing ? 'warn' : 'info']('sluice health', fields);
       }),
     );

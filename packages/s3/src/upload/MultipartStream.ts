@@ -37,8 +37,13 @@ export interface MultipartStreamParts {
  */
 export class MultipartStream implements UploadStream {
   readonly #parts: MultipartStreamParts;
-  #pending: Uint8Array[] = [];
-  #pendingBytes = 0;
+  /**
+   * The part being gathered: pieces are copied in as they are written (a fraction of a
+   * millisecond each) instead of joined when it is full, which held the event loop for a
+   * copy of the whole part into fresh memory, and kept every piece alive until then.
+   */
+  #part: Buffer | undefined;
+  #filled = 0;
   #uploadId: Promise<string> | undefined;
   readonly #completed: CompletedPart[] = [];
   readonly #uploading = new Set<Promise<void>>();
@@ -55,10 +60,16 @@ export class MultipartStream implements UploadStream {
 
   async write(piece: Uint8Array): Promise<void> {
     this.#check();
-    this.#pending.push(piece);
-    this.#pendingBytes += piece.length;
+    const { partSizeBytes } = this.#parts.options;
     this.#bytes += piece.length;
-    while (this.#pendingBytes >= this.#parts.options.partSizeBytes) this.#startPart(this.#parts.options.partSizeBytes);
+    for (let offset = 0; offset < piece.length; ) {
+      this.#part ??= Buffer.allocUnsafe(partSizeBytes);
+      const n = Math.min(piece.length - offset, partSizeBytes - this.#filled);
+      this.#part.set(offset === 0 && n === piece.length ? piece : piece.subarray(offset, offset + n), this.#filled);
+      this.#filled += n;
+      offset += n;
+      if (this.#filled === partSizeBytes) this.#startPart();
+    }
     while (this.#uploading.size >= this.#parts.options.partConcurrency) await Promise.race(this.#uploading);
     this.#check();
   }
@@ -69,7 +80,7 @@ export class MultipartStream implements UploadStream {
     try {
       this.#check();
       if (!this.#multipart) return await this.#putWhole(location);
-      if (this.#pendingBytes > 0) this.#startPart(this.#pendingBytes);
+      if (this.#filled > 0) this.#startPart();
       while (this.#uploading.size > 0) await Promise.race(this.#uploading);
       this.#check();
       const client = await this.#parts.client;
@@ -129,7 +140,7 @@ export class MultipartStream implements UploadStream {
 
   /** The object never filled a part: one PutObject, as lib-storage does for small bodies. */
   async #putWhole(location: string): Promise<UploadResult> {
-    const body = Buffer.concat(this.#pending, this.#pendingBytes);
+    const body = this.#part ? this.#part.subarray(0, this.#filled) : Buffer.alloc(0);
     const { bucket, key, contentType, options } = this.#parts;
     const client = await this.#parts.client;
     let alreadyExisted = false;
@@ -147,13 +158,12 @@ export class MultipartStream implements UploadStream {
     return { location, bytes: body.length, parts: 1, alreadyExisted };
   }
 
-  /** Starts uploading the first `size` bytes gathered as the next part. */
-  #startPart(size: number): void {
+  /** Starts uploading the part gathered so far as the next part. */
+  #startPart(): void {
     this.#multipart = true;
-    const gathered = Buffer.concat(this.#pending, this.#pendingBytes);
-    const body = gathered.subarray(0, size);
-    this.#pending = size < gathered.length ? [gathered.subarray(size)] : [];
-    this.#pendingBytes = gathered.length - size;
+    const body = (this.#part as Buffer).subarray(0, this.#filled);
+    this.#part = undefined;
+    this.#filled = 0;
     const partNumber = this.#nextPart++;
     const uploading: Promise<void> = this.#uploadPart(partNumber, body)
       .catch((error: unknown) => {

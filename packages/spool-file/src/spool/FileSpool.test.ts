@@ -38,9 +38,12 @@ describe('FileSpool', () => {
     function fillDiskAfter(bytes: number) {
       const write = fs.writeSync;
       let room = bytes;
-      return vi.spyOn(fs, 'writeSync').mockImplementation(((fd: number, buffer: Uint8Array, offset?: number, length?: number, position: number | null = null) => {
+      return vi.spyOn(fs, 'writeSync').mockImplementation(((fd: number, data: Uint8Array | string, ...rest: unknown[]) => {
         if (room === 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
-        const n = Math.min(room, length ?? buffer.length);
+        // Text is written as writeSync(fd, text, position, encoding), bytes as writeSync(fd, bytes, offset, length, position).
+        const [offset, length, position] = typeof data === 'string' ? [0, undefined, rest[0] as number] : (rest as [number, number | undefined, number]);
+        const buffer = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+        const n = Math.min(room, length ?? buffer.length - offset);
         room -= n;
         return write(fd, buffer, offset, n, position);
       }) as typeof fs.writeSync);
@@ -92,9 +95,13 @@ describe('FileSpool', () => {
       const { spool, directory } = spoolIn();
       const batch = spool.open(meta(id('g')));
       const write = fs.writeSync;
-      vi.spyOn(fs, 'writeSync').mockImplementation(((fd: number, buffer: Uint8Array, offset?: number, length?: number, position?: number | null) =>
-        write(fd, buffer, offset ?? 0, Math.min(3, length ?? buffer.length), position ?? null)) as typeof fs.writeSync);
+      const calls = vi.spyOn(fs, 'writeSync').mockImplementation(((fd: number, data: Uint8Array | string, ...rest: unknown[]) => {
+        const [offset, length, position] = typeof data === 'string' ? [0, undefined, rest[0] as number] : (rest as [number, number | undefined, number]);
+        const buffer = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+        return write(fd, buffer, offset, Math.min(3, length ?? buffer.length - offset), position);
+      }) as typeof fs.writeSync);
       batch.append('{"n":"é"}\n');
+      expect(calls.mock.calls.length).toBeGreaterThan(1);
       vi.restoreAllMocks();
       expect(fs.readFileSync(path.join(directory, 'batches', `${id('g')}.ndjson`), 'utf8')).toBe('{"n":"é"}\n');
       spool.close();

@@ -4,7 +4,7 @@ import { SpoolError, type DeadLetterReason, type Logger, type SpoolBatch, type S
 import { ensurePrivateFolder, FILE_MODE } from '../fs/ensurePrivateFolder.js';
 import { spoolFailure } from '../fs/spoolFailure.js';
 import { writeFileAtomically } from '../fs/writeFileAtomically.js';
-import { writeFully } from '../fs/writeFully.js';
+import { writeFully, writeTextFully } from '../fs/writeFully.js';
 import type { PendingSyncs } from './PendingSyncs.js';
 import type { SpoolPaths } from './spoolPaths.js';
 
@@ -93,18 +93,18 @@ export class FileSpoolBatch implements SpoolBatch {
   }
 
   #write(text: string, doing: string, consequence: string): number {
-    const bytes = Buffer.from(text, 'utf8');
+    let bytes: number;
     try {
       const fd = this.#descriptor();
-      writeFully(fd, bytes, this.#size);
+      bytes = writeTextFully(fd, text, this.#size);
       if (this.context.fsync === 'always') fs.fdatasyncSync(fd);
     } catch (error) {
       this.#cutBack();
       throw spoolFailure(error, doing, this.#dataPath, consequence);
     }
-    this.#size += bytes.length;
+    this.#size += bytes;
     if (this.context.fsync !== 'always') this.#dirty = true;
-    return bytes.length - text.length;
+    return bytes - text.length;
   }
 
   /** Forces appended records to the disk (fsync: 'interval'). Throws SpoolError. */

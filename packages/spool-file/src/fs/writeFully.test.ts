@@ -1,0 +1,29 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { writeTextFully } from './writeFully.js';
+
+const folders: string[] = [];
+afterEach(() => {
+  for (const folder of folders.splice(0)) fs.rmSync(folder, { recursive: true, force: true });
+});
+
+describe('writeTextFully', () => {
+  it('writes text as UTF-8 at a position and returns its length in bytes, short and long alike', () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-write-'));
+    folders.push(folder);
+    const fd = fs.openSync(path.join(folder, 'records'), 'w+', 0o600);
+    try {
+      const short = '{"n":"é€"}\n';
+      const long = `${JSON.stringify({ text: 'ü'.repeat(5_000) })}\n`;
+      expect(writeTextFully(fd, short, 0)).toBe(Buffer.byteLength(short));
+      expect(writeTextFully(fd, long, Buffer.byteLength(short))).toBe(Buffer.byteLength(long));
+      // Written where asked: the end of the last record, not wherever the file offset is.
+      expect(writeTextFully(fd, short, Buffer.byteLength(short) + Buffer.byteLength(long))).toBe(Buffer.byteLength(short));
+      expect(fs.readFileSync(path.join(folder, 'records'), 'utf8')).toBe(short + long + short);
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+});
