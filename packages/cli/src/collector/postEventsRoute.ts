@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { BackpressureError, ClosedError, type RefusedSend, type SendManyResult } from '@sluice/core';
+import { BackpressureError, ClosedError, RawJson, type RefusedSend, type SendManyResult } from '@sluice/core';
 import type { RecentEvents } from '../inspector/RecentEvents.js';
 import type { authGuard } from './authGuard.js';
 import type { CollectorContext } from './CollectorContext.js';
@@ -120,7 +120,8 @@ function recentOf(context: CollectorContext, events: readonly EventEnvelope[], i
       continue;
     }
     const { destination, bucket, prefix, payload } = events[i] as EventEnvelope;
-    recent.push({ id: ids[j] as string, acceptedAt, destination, bucket, prefix, route: s3RouteId(bucket, prefix), payload });
+    // A payload kept as text may point into the request body: the ring keeps a copy of its own.
+    recent.push({ id: ids[j] as string, acceptedAt, destination, bucket, prefix, route: s3RouteId(bucket, prefix), payload: payload instanceof RawJson ? payload.detached() : payload });
     j -= 1;
   }
   return recent.reverse();
