@@ -112,6 +112,10 @@ function recentOf(context: CollectorContext, events: readonly EventEnvelope[], i
   const capacity = context.config.inspector.recentEvents;
   const acceptedAt = context.clock.now();
   const recent: Array<Accepted[number]> = [];
+  // A payload kept as text may point into the request body. Events that fill the ring hold
+  // that one body; fewer share the ring with other requests' events, and keep copies of
+  // their own, so the ring never holds a body per event.
+  const detach = ids.length < capacity;
   let r = refused.length - 1;
   while (r >= 0 && (refused[r] as RefusedSend).index >= end) r -= 1;
   for (let i = end - 1, j = ids.length - 1; i >= 0 && j >= 0 && recent.length < capacity; i -= 1) {
@@ -120,8 +124,7 @@ function recentOf(context: CollectorContext, events: readonly EventEnvelope[], i
       continue;
     }
     const { destination, bucket, prefix, payload } = events[i] as EventEnvelope;
-    // A payload kept as text may point into the request body: the ring keeps a copy of its own.
-    recent.push({ id: ids[j] as string, acceptedAt, destination, bucket, prefix, route: s3RouteId(bucket, prefix), payload: payload instanceof RawJson ? payload.detached() : payload });
+    recent.push({ id: ids[j] as string, acceptedAt, destination, bucket, prefix, route: s3RouteId(bucket, prefix), payload: detach && payload instanceof RawJson ? payload.detached() : payload });
     j -= 1;
   }
   return recent.reverse();

@@ -56,21 +56,33 @@ describe('FileSpool', () => {
   });
 
   describe("with fsync: 'interval'", () => {
-    /** The paths given to fsync(2), by following the descriptors opened. */
+    /** The paths given to fsync(2), on this thread or the threadpool, by following the descriptors opened. */
     function watchFsync() {
-      const open = fs.openSync;
       const names = new Map<number, string>();
       const synced: string[] = [];
+      const openSync = fs.openSync;
       vi.spyOn(fs, 'openSync').mockImplementation(((file: fs.PathLike, flags?: fs.OpenMode, mode?: fs.Mode) => {
-        const fd = open(file, flags ?? 'r', mode);
+        const fd = openSync(file, flags ?? 'r', mode);
         names.set(fd, String(file));
         return fd;
       }) as typeof fs.openSync);
-      const fsync = fs.fsyncSync;
+      const open = fs.open;
+      vi.spyOn(fs, 'open').mockImplementation(((file: fs.PathLike, flags: fs.OpenMode, callback: (error: NodeJS.ErrnoException | null, fd: number) => void) => {
+        open(file, flags, (error, fd) => {
+          if (!error) names.set(fd, String(file));
+          callback(error, fd);
+        });
+      }) as typeof fs.open);
+      const fsyncSync = fs.fsyncSync;
       vi.spyOn(fs, 'fsyncSync').mockImplementation((fd: number) => {
         synced.push(names.get(fd) ?? `fd ${fd}`);
-        fsync(fd);
+        fsyncSync(fd);
       });
+      const fsync = fs.fsync;
+      vi.spyOn(fs, 'fsync').mockImplementation(((fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
+        synced.push(names.get(fd) ?? `fd ${fd}`);
+        fsync(fd, callback);
+      }) as typeof fs.fsync);
       return synced;
     }
 
@@ -80,6 +92,7 @@ describe('FileSpool', () => {
       spool.open(meta(id('i'))).append('"x"\n');
       expect(synced).toEqual([]);
       await clock.advance(1_000);
+      await spool.synced();
       expect(synced).toEqual([path.join(directory, 'batches', `${id('i')}.meta.json`), path.join(directory, 'batches')]);
       spool.close();
     });

@@ -293,7 +293,8 @@ export class FileSpool implements Spool {
           roundDone();
         });
       }
-      this.#syncs.flush();
+      running += 1;
+      this.#syncs.flushInBackground(roundDone);
       roundDone();
     });
   }
