@@ -68,6 +68,17 @@ describe('POST /v1/events', () => {
     expect(await c.objectsText()).toBe(`${kept}\n{"x":[1,2],"s":" a  b "}\n{"n":3,"list":["x"]}\n`);
   });
 
+  it('answers each of many one-event requests sent at once with its own id, and delivers every event once', async () => {
+    c = await startTestCollector({}, s3);
+    const collector = c;
+    const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => collector.post(JSON.stringify(event({ i }, { id: `one-${i}` })))));
+    expect(answers.map((a) => [a.status, a.body.ids])).toEqual(Array.from({ length: 60 }, (_, i) => [202, [`one-${i}`]]));
+    const delivered = waitForDelivered(c.collector.sluice, 60);
+    await c.clock.advance(60_000);
+    await delivered;
+    expect(((await c.lines()) as Array<{ i: number }>).map((l) => l.i).sort((a, b) => a - b)).toEqual(Array.from({ length: 60 }, (_, i) => i));
+  });
+
   it('answers 400 naming each bad line (malformed JSON, invalid event, line too long) and accepts nothing of the request', async () => {
     c = await startTestCollector({ limits: { lineBytes: 200 } }, s3);
     const body = [JSON.stringify(event({ ok: true })), '{"bucket": "collector-test", "payload": ', JSON.stringify(event(1, { bucket: 'Not_A_Bucket' })), JSON.stringify(event('x'.repeat(300)))].join('\n');

@@ -7,6 +7,7 @@ import type { EventEnvelope } from './eventEnvelopeSchema.js';
 import { parseEvents, type LineError } from './parseEvents.js';
 import { refuse } from './refuse.js';
 import { s3RouteId } from './s3RouteId.js';
+import { SendCoalescer } from './SendCoalescer.js';
 
 const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/x-jsonlines'];
 const JSON_TYPES = ['application/json'];
@@ -25,14 +26,19 @@ type Accepted = Parameters<RecentEvents['add']>[0];
  * Retry-After under backpressure, 503 when the spool failed): nothing from that line on was
  * accepted, and a failed write leaves none of its lines half stored. `ids` are the ids of the
  * accepted lines, in order: every line before `firstRejectedLine` not listed in `errors`.
+ * The requests of one event-loop turn share one `sendMany` (see SendCoalescer); each is
+ * answered as if sent alone, after the ones before it.
  */
 export function postEventsRoute(app: FastifyInstance, context: CollectorContext, preHandler: ReturnType<typeof authGuard>): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser([...JSON_TYPES, ...NDJSON_TYPES], { parseAs: 'string' }, (_request, body, done) => done(null, body));
-  app.post('/v1/events', { preHandler }, (request, reply) => postEvents(context, request, reply));
+  // Every event goes to "s3", the one destination the collector installs. The requests of one
+  // turn of the event loop are sent together: one spool write for many one-event requests.
+  const coalescer = new SendCoalescer((items) => context.sluice.sendMany('s3', items));
+  app.post('/v1/events', { preHandler }, (request, reply) => postEvents(context, coalescer, request, reply));
 }
 
-function postEvents(context: CollectorContext, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+function postEvents(context: CollectorContext, coalescer: SendCoalescer, request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
   const { config, sluice, metrics } = context;
   if (context.isStopping()) return refuse(reply, 503, 'shutting_down', 'The collector is shutting down; send to another instance or try again after it restarts.');
   const encoding = request.headers['content-encoding'];
@@ -58,7 +64,7 @@ function postEvents(context: CollectorContext, request: FastifyRequest, reply: F
   if (events.length === 0) return refuse(reply, 400, 'no_events', 'The body holds no event. Send a JSON event, a JSON array of events, or NDJSON lines.');
   // An event's record is never longer than its JSON in the body, so this request fits
   // whole or is refused whole: a client never has to work out which part was accepted.
-  if (sluice.pendingBytes + body.length > context.maxPendingBytes) {
+  if (sluice.pendingBytes + coalescer.queuedBytes + body.length > context.maxPendingBytes) {
     context.backpressured();
     return tooBusy(context, reply, events.length);
   }
@@ -67,17 +73,20 @@ function postEvents(context: CollectorContext, request: FastifyRequest, reply: F
     const { bucket, prefix, payload, id } = events[i] as EventEnvelope;
     items[i] = id === undefined ? { bucket, prefix, payload } : { bucket, prefix, payload, id };
   }
-  let result: SendManyResult;
-  try {
-    // Every event of the envelope goes to "s3", the one destination the collector installs.
-    result = sluice.sendMany('s3', items);
-  } catch (error) {
-    if (error instanceof ClosedError) return refuse(reply, 503, 'shutting_down', 'The collector is shutting down.');
-    throw error;
-  }
+  coalescer.add(items, body.length, (result, error) => {
+    if (result) answer(context, reply, events, lines, body.length, result);
+    else if (error instanceof ClosedError) refuse(reply, 503, 'shutting_down', 'The collector is shutting down.');
+    else void reply.send(error);
+  });
+  return undefined;
+}
+
+/** Answers a request once its events were sent: 202, or per line what happened. */
+function answer(context: CollectorContext, reply: FastifyReply, events: readonly EventEnvelope[], lines: readonly number[], bodyBytes: number, result: SendManyResult): FastifyReply {
+  const { metrics } = context;
   const { ids, refused, stopped } = result;
   const end = stopped?.index ?? events.length;
-  record(context, ids.length, body.length, recentOf(context, events, ids, refused, end));
+  record(context, ids.length, bodyBytes, recentOf(context, events, ids, refused, end));
   const errors: LineError[] = refused.map(({ index, error }) => ({ line: lines[index] as number, error: 'invalid_event', message: error.message }));
   if (stopped) {
     const firstRejectedLine = lines[end] as number;
