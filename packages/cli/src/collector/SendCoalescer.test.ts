@@ -38,6 +38,16 @@ describe('SendCoalescer', () => {
     expect(coalescer.queuedBytes).toBe(0);
   });
 
+  it('sends a request added with `now` at once, with the ones queued before it', () => {
+    const { sent, results, coalescer, endTurn } = harness((all) => ({ ids: all.map((_, i) => `id-${i}`), refused: [] }));
+    coalescer.add(items('a'), 10, (result) => results.push({ result, error: undefined }));
+    coalescer.add(items('b', 'c'), 20, (result) => results.push({ result, error: undefined }), true);
+    expect(sent).toEqual([items('a', 'b', 'c')]);
+    expect(results.map(({ result }) => result?.ids)).toEqual([['id-0'], ['id-1', 'id-2']]);
+    endTurn();
+    expect(sent).toHaveLength(1);
+  });
+
   it('maps refused items to their request and position in it', () => {
     const bad = new SerializationError('not JSON');
     const { results, add, endTurn } = harness(() => ({ ids: ['x0', 'x2', 'x3'], refused: [{ index: 1, error: bad }, { index: 4, error: bad }] }));

@@ -33,14 +33,20 @@ export class SendCoalescer {
     return this.#bytes;
   }
 
-  /** Queues a request's items; `done` gets its part of the result, or what the send threw. */
-  add(items: readonly object[], bytes: number, done: Waiting['done']): void {
-    if (this.#waiting.length === 0) this.schedule(() => this.#flush());
+  /**
+   * Queues a request's items; `done` gets its part of the result, or what the send threw.
+   * With `now`, sends them at once, with the requests queued before (for a large request,
+   * which gains nothing from waiting and would only make the others wait for its answer).
+   */
+  add(items: readonly object[], bytes: number, done: Waiting['done'], now = false): void {
+    if (this.#waiting.length === 0 && !now) this.schedule(() => this.#flush());
     this.#waiting.push({ items, bytes, done });
     this.#bytes += bytes;
+    if (now) this.#flush();
   }
 
   #flush(): void {
+    if (this.#waiting.length === 0) return;
     const waiting = this.#waiting;
     this.#waiting = [];
     this.#bytes = 0;

@@ -11,6 +11,11 @@ import { SendCoalescer } from './SendCoalescer.js';
 
 const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/x-jsonlines'];
 const JSON_TYPES = ['application/json'];
+/**
+ * Requests of fewer events wait for the end of the event-loop turn to share one `sendMany`;
+ * larger ones already make a spool write worth its cost and are sent at once.
+ */
+const COALESCE_BELOW_EVENTS = 100;
 /** Seconds a client told 429 should wait; the gate opens again within a batch upload or two. */
 const RETRY_AFTER_SECONDS = 1;
 
@@ -26,14 +31,14 @@ type Accepted = Parameters<RecentEvents['add']>[0];
  * Retry-After under backpressure, 503 when the spool failed): nothing from that line on was
  * accepted, and a failed write leaves none of its lines half stored. `ids` are the ids of the
  * accepted lines, in order: every line before `firstRejectedLine` not listed in `errors`.
- * The requests of one event-loop turn share one `sendMany` (see SendCoalescer); each is
- * answered as if sent alone, after the ones before it.
+ * The small requests of one event-loop turn share one `sendMany` (see SendCoalescer); each
+ * is answered as if sent alone, after the ones before it.
  */
 export function postEventsRoute(app: FastifyInstance, context: CollectorContext, preHandler: ReturnType<typeof authGuard>): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser([...JSON_TYPES, ...NDJSON_TYPES], { parseAs: 'string' }, (_request, body, done) => done(null, body));
-  // Every event goes to "s3", the one destination the collector installs. The requests of one
-  // turn of the event loop are sent together: one spool write for many one-event requests.
+  // Every event goes to "s3", the one destination the collector installs. The small requests
+  // of one turn of the event loop are sent together: one spool write for many one-event requests.
   const coalescer = new SendCoalescer((items) => context.sluice.sendMany('s3', items));
   app.post('/v1/events', { preHandler }, (request, reply) => postEvents(context, coalescer, request, reply));
 }
@@ -77,7 +82,7 @@ function postEvents(context: CollectorContext, coalescer: SendCoalescer, request
     if (result) answer(context, reply, events, lines, body.length, result);
     else if (error instanceof ClosedError) refuse(reply, 503, 'shutting_down', 'The collector is shutting down.');
     else void reply.send(error);
-  });
+  }, items.length >= COALESCE_BELOW_EVENTS);
   return undefined;
 }
 
