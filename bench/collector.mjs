@@ -69,6 +69,8 @@ async function scenario(name, body, contentType, eventsPerRequest, connections) 
     collectorMaxRssMiB: Math.round(shutdown.maxRssBytes / 1024 / 1024),
     // The collector's CPU (user + system, all its threads) per accepted event during the load.
     collectorCpuMicrosPerEvent: Math.round((shutdown.cpuMs * 1000) / accepted),
+    // The same for its main thread alone (Linux): the event loop, where requests are handled.
+    collectorMainThreadCpuMicrosPerEvent: Math.round((shutdown.mainCpuMs * 1000) / accepted),
   };
 }
 

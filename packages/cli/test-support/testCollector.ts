@@ -20,6 +20,8 @@ export interface TestCollector {
   get(route: string, headers?: Record<string, string>): Promise<{ status: number; headers: Headers; text: string }>;
   /** Every line of every object in the bucket, parsed. */
   lines(): Promise<unknown[]>;
+  /** The objects in the bucket, decompressed, in key order, as text. */
+  objectsText(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -59,6 +61,11 @@ export async function startTestCollector(config: CollectorConfigInput = {}, s3?:
         for (const line of gunzipSync(body).toString('utf8').split('\n')) if (line) lines.push(JSON.parse(line));
       }
       return lines;
+    },
+    async objectsText() {
+      let text = '';
+      for (const key of (await server.keys(BUCKET)).sort()) text += gunzipSync((await server.get(BUCKET, key)).body).toString('utf8');
+      return text;
     },
     async close() {
       await collector.close(5_000);

@@ -35,6 +35,7 @@ export { retryDelay } from './retry/backoff.js';
 export type { DeliveryReport, Receipt } from './send/Receipt.js';
 export type { RefusedSend, SendManyResult } from './send/SendManyResult.js';
 export type { CommonSendParams, DestinationParamsMap, SendApi, SendParams } from './send/SendApi.js';
+export { RawJson } from './serialization/RawJson.js';
 export type { Serializer } from './serialization/Serializer.js';
 export { Sluice } from './Sluice.js';
 export { MemorySpool } from './spool/MemorySpool.js';

@@ -46,6 +46,39 @@ describe('POST /v1/events', () => {
     expect(metrics).toMatch(/^sluice_pending_bytes 0$/m);
   });
 
+  it('stores each payload as the JSON text received (whitespace between tokens dropped), and refuses a payload that is not JSON', async () => {
+    c = await startTestCollector({}, s3);
+    const kept = String.raw`{"b":1.0,"a":"caf\u00e9","a":[1E2,-0],"big":12345678901234567890}`;
+    const lines = [
+      `{"bucket":"${BUCKET}","prefix":"web","payload":${kept},"id":"kept"}`,
+      `{ "bucket" : "${BUCKET}" , "prefix" : "web" , "payload" : { "x" : [ 1 ,\t2 ] , "s" : " a  b " } }\r`,
+    ];
+    expect(await c.post(lines.join('\n'), 'application/x-ndjson')).toMatchObject({ status: 202, body: { accepted: 2 } });
+    const multiLine = `{"bucket":"${BUCKET}","prefix":"web","payload":{\n  "n": 3,\n  "list": [\n    "x"\n  ]\n}}`;
+    expect(await c.post(multiLine)).toMatchObject({ status: 202, body: { accepted: 1 } });
+    const invalid = await c.post(`{"bucket":"${BUCKET}","prefix":"web","payload":{"n":01}}\n{"bucket":"${BUCKET}","payload":[1,]}`, 'application/x-ndjson');
+    expect(invalid).toMatchObject({ status: 400, body: { errors: [{ line: 1, error: 'invalid_json' }, { line: 2, error: 'invalid_json' }] } });
+
+    // The inspector's view is JSON: what JSON.stringify writes of the parsed payload (-0 as 0).
+    const shown = JSON.parse((await c.get('/v1/events/kept')).text);
+    expect(shown.payload).toEqual({ b: 1, a: [100, 0], big: 1.2345678901234567e19 });
+    const delivered = waitForDelivered(c.collector.sluice, 3);
+    await c.clock.advance(60_000);
+    await delivered;
+    expect(await c.objectsText()).toBe(`${kept}\n{"x":[1,2],"s":" a  b "}\n{"n":3,"list":["x"]}\n`);
+  });
+
+  it('answers each of many one-event requests sent at once with its own id, and delivers every event once', async () => {
+    c = await startTestCollector({}, s3);
+    const collector = c;
+    const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => collector.post(JSON.stringify(event({ i }, { id: `one-${i}` })))));
+    expect(answers.map((a) => [a.status, a.body.ids])).toEqual(Array.from({ length: 60 }, (_, i) => [202, [`one-${i}`]]));
+    const delivered = waitForDelivered(c.collector.sluice, 60);
+    await c.clock.advance(60_000);
+    await delivered;
+    expect(((await c.lines()) as Array<{ i: number }>).map((l) => l.i).sort((a, b) => a - b)).toEqual(Array.from({ length: 60 }, (_, i) => i));
+  });
+
   it('answers 400 naming each bad line (malformed JSON, invalid event, line too long) and accepts nothing of the request', async () => {
     c = await startTestCollector({ limits: { lineBytes: 200 } }, s3);
     const body = [JSON.stringify(event({ ok: true })), '{"bucket": "collector-test", "payload": ', JSON.stringify(event(1, { bucket: 'Not_A_Bucket' })), JSON.stringify(event('x'.repeat(300)))].join('\n');

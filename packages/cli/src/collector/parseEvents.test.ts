@@ -1,14 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { parseEvents } from './parseEvents.js';
+import { RawJson } from '@sluice/core';
+import { parseEvents, type ParsedEvents } from './parseEvents.js';
 
 const limits = { lineBytes: 100, eventsPerRequest: 3 };
 const e = (payload: unknown, extra = {}) => JSON.stringify({ bucket: 'my-bucket', payload, ...extra });
 
 describe('parseEvents', () => {
   it('reads one JSON event, a JSON array, and NDJSON with CRLF and blank lines, filling in the defaults', () => {
-    expect(parseEvents(e(1), false, limits)).toEqual({ ok: true, events: [{ destination: 's3', bucket: 'my-bucket', prefix: '', payload: 1 }], lines: [1] });
-    expect(parseEvents(`[${e(1)},${e(2)}]`, false, limits)).toMatchObject({ ok: true, events: [{ payload: 1 }, { payload: 2 }] });
-    expect(parseEvents(`${e(1)}\r\n\n${e(2, { id: 'x', prefix: 'p' })}\n`, true, limits)).toMatchObject({ ok: true, events: [{ payload: 1 }, { payload: 2, id: 'x', prefix: 'p' }], lines: [1, 3] });
+    expect(parseEvents(e(1), false, limits)).toEqual({ ok: true, events: [{ destination: 's3', bucket: 'my-bucket', prefix: '', payload: RawJson.from('1') }], lines: [1] });
+    expect(parseEvents(`[${e(1)},${e(2)}]`, false, limits)).toMatchObject({ ok: true, events: [{ payload: RawJson.from('1') }, { payload: RawJson.from('2') }] });
+    expect(parseEvents(`${e(1)}\r\n\n${e(2, { id: 'x', prefix: 'p' })}\n`, true, limits)).toMatchObject({
+      ok: true,
+      events: [{ payload: RawJson.from('1') }, { payload: RawJson.from('2'), id: 'x', prefix: 'p' }],
+      lines: [1, 3],
+    });
   });
 
   it('names every bad line with its number, and accepts none of the request', () => {
@@ -34,5 +39,44 @@ describe('parseEvents', () => {
   it('measures lines in UTF-8 bytes, not characters', () => {
     const result = parseEvents(e('é'.repeat(40)), true, { lineBytes: 100, eventsPerRequest: 3 });
     expect(result).toMatchObject({ ok: false, errors: [{ error: 'line_too_long' }] });
+  });
+
+  describe('payloads kept as the JSON text received', () => {
+    const wide = { lineBytes: 10_000, eventsPerRequest: 100 };
+    const payloadsOf = (result: ParsedEvents) => {
+      if (!result.ok) throw new Error(`expected events, got ${JSON.stringify(result)}`);
+      return result.events.map((event) => (event.payload instanceof RawJson ? event.payload.json : event.payload));
+    };
+
+    it('keeps numbers, escapes, key order and repeated keys as sent, in NDJSON, a JSON event and a JSON array', () => {
+      const payload = String.raw`{"b":1.0,"a":"caf\u00e9 \"x\"","big":12345678901234567890,"e":1E+2,"a":null}`;
+      const line = `{"bucket":"my-bucket","payload":${payload},"prefix":"p"}`;
+      expect(payloadsOf(parseEvents(`${line}\n${line}`, true, wide))).toEqual([payload, payload]);
+      expect(payloadsOf(parseEvents(line, false, wide))).toEqual([payload]);
+      expect(payloadsOf(parseEvents(`[${line}, ${line}]`, false, wide))).toEqual([payload, payload]);
+    });
+
+    it('drops whitespace and line breaks between tokens, never inside strings', () => {
+      const spaced = '{ "bucket" : "my-bucket" ,\t"payload" : { "a b" : [ 1 ,\r 2 ] , "c" : " x\\ty " , "d" : { } , "e" : [ ] } }';
+      expect(payloadsOf(parseEvents(spaced, true, wide))).toEqual(['{"a b":[1,2],"c":" x\\ty ","d":{},"e":[]}']);
+      const multiLine = '{"bucket":"my-bucket","payload":{\n  "a": [\n    1,\n    true\n  ]\n}}';
+      expect(payloadsOf(parseEvents(multiLine, false, wide))).toEqual(['{"a":[1,true]}']);
+      expect(payloadsOf(parseEvents(`[\n${multiLine}\n]\n`, false, wide))).toEqual(['{"a":[1,true]}']);
+    });
+
+    it('refuses a payload that is not valid JSON, as JSON.parse does', () => {
+      const bad = ['01', '1.', '.5', '-', '1e', '+1', 'NaN', 'tru', 'nul', '"a\tb"', '"\\x"', '"\\u12g4"', '[1,]', '{"a":1,}', '{"a"}', '{a:1}', "'a'", '[1 2]', '"open'];
+      const result = parseEvents(bad.map((payload) => `{"bucket":"my-bucket","payload":${payload}}`).join('\n'), true, wide);
+      if (result.ok || result.tooMany) throw new Error('expected errors');
+      expect(result.errors.map((error) => [error.line, error.error])).toEqual(bad.map((_, i) => [i + 1, 'invalid_json']));
+    });
+
+    it('parses envelopes of another shape with JSON.parse, with the same answers as before', () => {
+      expect(parseEvents(String.raw`{"bucket":"my-bucket","pay\u006coad":{"a":1.0}}`, false, wide)).toMatchObject({ ok: true, events: [{ payload: { a: 1 } }] });
+      expect(parseEvents(String.raw`{"bucket":"my-\u0062ucket","payload":2}`, true, wide)).toMatchObject({ ok: true, events: [{ bucket: 'my-bucket', payload: 2 }] });
+      expect(payloadsOf(parseEvents('{"bucket":"my-bucket","payload":1,"payload":[2]}', true, wide))).toEqual(['[2]']);
+      const wrong = parseEvents('{"bucket":"my-bucket","payload":1,"id":7}', true, wide);
+      expect(wrong).toMatchObject({ ok: false, errors: [{ line: 1, error: 'invalid_event', issues: [{ field: '/id' }] }] });
+    });
   });
 });

@@ -1,5 +1,12 @@
 import { compileValidator, ValidationError } from '@sluice/core';
 import { eventEnvelopeSchema, type EventEnvelope } from './eventEnvelopeSchema.js';
+import { readEnvelope, skipWhitespace } from './readEnvelope.js';
+
+const CR = 13;
+const COMMA = 44;
+const OPEN_BRACKET = 91;
+const CLOSE_BRACKET = 93;
+const OPEN_BRACE = 123;
 
 /** Why one line (or array element) of a request was refused. */
 export interface LineError {
@@ -29,7 +36,9 @@ const MAX_LISTED_ERRORS = 100;
 /**
  * Reads a POST /v1/events body: NDJSON (one event per line; blank lines skipped) when
  * `ndjson`, else one JSON event or a JSON array of events. Every event is validated before
- * any is accepted, so a request is accepted whole or not at all.
+ * any is accepted, so a request is accepted whole or not at all. Payloads of envelopes in the
+ * usual shape are kept as the JSON text received (a RawJson, see readEnvelope), checked
+ * valid but not parsed; any other envelope is parsed with `JSON.parse`, as are payloads then.
  */
 export function parseEvents(body: string, ndjson: boolean, limits: ParseLimits): ParsedEvents {
   const items: Array<{ line: number; value: unknown } | LineError> = [];
@@ -40,26 +49,44 @@ export function parseEvents(body: string, ndjson: boolean, limits: ParseLimits):
       let end = body.indexOf('\n', start);
       if (end === -1) end = body.length;
       line += 1;
-      let text = body.slice(start, end);
+      const lineStart = start;
       start = end + 1;
-      if (text.endsWith('\r')) text = text.slice(0, -1);
-      if (text.trim() === '') continue;
+      if (end > lineStart && body.charCodeAt(end - 1) === CR) end -= 1;
+      const first = skipWhitespace(body, lineStart, end);
+      if (first === end) continue;
+      // A line that does not open an object is parsed as before (and skipped if blank to trim()).
+      let text: string | undefined;
+      const object = body.charCodeAt(first) === OPEN_BRACE;
+      if (!object) {
+        text = body.slice(lineStart, end);
+        if (text.trim() === '') continue;
+      }
       if (items.length >= limits.eventsPerRequest) return { ok: false, tooMany: true, count: items.length + 1 };
       // Characters bound the UTF-8 size from below and a third of it from above: measure only when it matters.
-      if (text.length * 3 > limits.lineBytes && Buffer.byteLength(text) > limits.lineBytes) {
-        items.push({ line, error: 'line_too_long', message: `The line is ${Buffer.byteLength(text)} bytes, over the limit of ${limits.lineBytes} bytes (limits.lineBytes): split the event or raise the limit.` });
-        continue;
+      if ((end - lineStart) * 3 > limits.lineBytes) {
+        text ??= body.slice(lineStart, end);
+        if (Buffer.byteLength(text) > limits.lineBytes) {
+          items.push({ line, error: 'line_too_long', message: `The line is ${Buffer.byteLength(text)} bytes, over the limit of ${limits.lineBytes} bytes (limits.lineBytes): split the event or raise the limit.` });
+          continue;
+        }
       }
-      items.push(parseJson(text, line));
+      const read = object ? readEnvelope(body, first, end) : undefined;
+      if (read && skipWhitespace(body, read.end, end) === end) items.push({ line, value: read.envelope });
+      else items.push(parseJson(text ?? body.slice(lineStart, end), line));
     }
   } else {
-    const parsed = parseJson(body, 1);
-    if ('error' in parsed) return { ok: false, errors: [parsed], count: 1 };
-    if (Array.isArray(parsed.value)) {
-      if (parsed.value.length > limits.eventsPerRequest) return { ok: false, tooMany: true, count: parsed.value.length };
-      parsed.value.forEach((value, index) => items.push({ line: index + 1, value }));
+    const read = readJsonBody(body, limits.eventsPerRequest);
+    if (read) {
+      for (const item of read) items.push(item);
     } else {
-      items.push(parsed);
+      const parsed = parseJson(body, 1);
+      if ('error' in parsed) return { ok: false, errors: [parsed], count: 1 };
+      if (Array.isArray(parsed.value)) {
+        if (parsed.value.length > limits.eventsPerRequest) return { ok: false, tooMany: true, count: parsed.value.length };
+        parsed.value.forEach((value, index) => items.push({ line: index + 1, value }));
+      } else {
+        items.push(parsed);
+      }
     }
   }
   const events: EventEnvelope[] = [];
@@ -85,6 +112,34 @@ export function parseEvents(body: string, ndjson: boolean, limits: ParseLimits):
   }
   if (errors.length > 0) return { ok: false, errors: errors.slice(0, MAX_LISTED_ERRORS), count: errors.length };
   return { ok: true, events, lines };
+}
+
+/**
+ * A JSON body (one envelope, or an array of them) read with {@link readEnvelope}, payloads
+ * kept as text; undefined when that reading does not apply (then it is parsed as before).
+ */
+function readJsonBody(body: string, eventsPerRequest: number): Array<{ line: number; value: unknown }> | undefined {
+  const end = body.length;
+  let i = skipWhitespace(body, 0, end);
+  if (body.charCodeAt(i) === OPEN_BRACE) {
+    const read = readEnvelope(body, i, end);
+    return read && skipWhitespace(body, read.end, end) === end ? [{ line: 1, value: read.envelope }] : undefined;
+  }
+  if (body.charCodeAt(i) !== OPEN_BRACKET) return undefined;
+  const items: Array<{ line: number; value: unknown }> = [];
+  i = skipWhitespace(body, i + 1, end);
+  if (body.charCodeAt(i) === CLOSE_BRACKET) return skipWhitespace(body, i + 1, end) === end ? items : undefined;
+  for (;;) {
+    if (body.charCodeAt(i) !== OPEN_BRACE || items.length >= eventsPerRequest) return undefined;
+    const read = readEnvelope(body, i, end);
+    if (!read) return undefined;
+    items.push({ line: items.length + 1, value: read.envelope });
+    i = skipWhitespace(body, read.end, end);
+    const c = body.charCodeAt(i);
+    if (c === CLOSE_BRACKET) return skipWhitespace(body, i + 1, end) === end ? items : undefined;
+    if (c !== COMMA) return undefined;
+    i = skipWhitespace(body, i + 1, end);
+  }
 }
 
 function parseJson(text: string, line: number): { line: number; value: unknown } | LineError {

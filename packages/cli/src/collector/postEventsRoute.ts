@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { BackpressureError, ClosedError, type RefusedSend, type SendManyResult } from '@sluice/core';
+import { BackpressureError, ClosedError, RawJson, type RefusedSend, type SendManyResult } from '@sluice/core';
 import type { RecentEvents } from '../inspector/RecentEvents.js';
 import type { authGuard } from './authGuard.js';
 import type { CollectorContext } from './CollectorContext.js';
@@ -7,9 +7,15 @@ import type { EventEnvelope } from './eventEnvelopeSchema.js';
 import { parseEvents, type LineError } from './parseEvents.js';
 import { refuse } from './refuse.js';
 import { s3RouteId } from './s3RouteId.js';
+import { SendCoalescer } from './SendCoalescer.js';
 
 const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/x-jsonlines'];
 const JSON_TYPES = ['application/json'];
+/**
+ * Requests of fewer events wait for the end of the event-loop turn to share one `sendMany`;
+ * larger ones already make a spool write worth its cost and are sent at once.
+ */
+const COALESCE_BELOW_EVENTS = 100;
 /** Seconds a client told 429 should wait; the gate opens again within a batch upload or two. */
 const RETRY_AFTER_SECONDS = 1;
 
@@ -25,14 +31,19 @@ type Accepted = Parameters<RecentEvents['add']>[0];
  * Retry-After under backpressure, 503 when the spool failed): nothing from that line on was
  * accepted, and a failed write leaves none of its lines half stored. `ids` are the ids of the
  * accepted lines, in order: every line before `firstRejectedLine` not listed in `errors`.
+ * The small requests of one event-loop turn share one `sendMany` (see SendCoalescer); each
+ * is answered as if sent alone, after the ones before it.
  */
 export function postEventsRoute(app: FastifyInstance, context: CollectorContext, preHandler: ReturnType<typeof authGuard>): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser([...JSON_TYPES, ...NDJSON_TYPES], { parseAs: 'string' }, (_request, body, done) => done(null, body));
-  app.post('/v1/events', { preHandler }, (request, reply) => postEvents(context, request, reply));
+  // Every event goes to "s3", the one destination the collector installs. The small requests
+  // of one turn of the event loop are sent together: one spool write for many one-event requests.
+  const coalescer = new SendCoalescer((items) => context.sluice.sendMany('s3', items));
+  app.post('/v1/events', { preHandler }, (request, reply) => postEvents(context, coalescer, request, reply));
 }
 
-function postEvents(context: CollectorContext, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+function postEvents(context: CollectorContext, coalescer: SendCoalescer, request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
   const { config, sluice, metrics } = context;
   if (context.isStopping()) return refuse(reply, 503, 'shutting_down', 'The collector is shutting down; send to another instance or try again after it restarts.');
   const encoding = request.headers['content-encoding'];
@@ -58,7 +69,7 @@ function postEvents(context: CollectorContext, request: FastifyRequest, reply: F
   if (events.length === 0) return refuse(reply, 400, 'no_events', 'The body holds no event. Send a JSON event, a JSON array of events, or NDJSON lines.');
   // An event's record is never longer than its JSON in the body, so this request fits
   // whole or is refused whole: a client never has to work out which part was accepted.
-  if (sluice.pendingBytes + body.length > context.maxPendingBytes) {
+  if (sluice.pendingBytes + coalescer.queuedBytes + body.length > context.maxPendingBytes) {
     context.backpressured();
     return tooBusy(context, reply, events.length);
   }
@@ -67,17 +78,20 @@ function postEvents(context: CollectorContext, request: FastifyRequest, reply: F
     const { bucket, prefix, payload, id } = events[i] as EventEnvelope;
     items[i] = id === undefined ? { bucket, prefix, payload } : { bucket, prefix, payload, id };
   }
-  let result: SendManyResult;
-  try {
-    // Every event of the envelope goes to "s3", the one destination the collector installs.
-    result = sluice.sendMany('s3', items);
-  } catch (error) {
-    if (error instanceof ClosedError) return refuse(reply, 503, 'shutting_down', 'The collector is shutting down.');
-    throw error;
-  }
+  coalescer.add(items, body.length, (result, error) => {
+    if (result) answer(context, reply, events, lines, body.length, result);
+    else if (error instanceof ClosedError) refuse(reply, 503, 'shutting_down', 'The collector is shutting down.');
+    else void reply.send(error);
+  }, items.length >= COALESCE_BELOW_EVENTS);
+  return undefined;
+}
+
+/** Answers a request once its events were sent: 202, or per line what happened. */
+function answer(context: CollectorContext, reply: FastifyReply, events: readonly EventEnvelope[], lines: readonly number[], bodyBytes: number, result: SendManyResult): FastifyReply {
+  const { metrics } = context;
   const { ids, refused, stopped } = result;
   const end = stopped?.index ?? events.length;
-  record(context, ids.length, body.length, recentOf(context, events, ids, refused, end));
+  record(context, ids.length, bodyBytes, recentOf(context, events, ids, refused, end));
   const errors: LineError[] = refused.map(({ index, error }) => ({ line: lines[index] as number, error: 'invalid_event', message: error.message }));
   if (stopped) {
     const firstRejectedLine = lines[end] as number;
@@ -112,6 +126,10 @@ function recentOf(context: CollectorContext, events: readonly EventEnvelope[], i
   const capacity = context.config.inspector.recentEvents;
   const acceptedAt = context.clock.now();
   const recent: Array<Accepted[number]> = [];
+  // A payload kept as text may point into the request body. Events that fill the ring hold
+  // that one body; fewer share the ring with other requests' events, and keep copies of
+  // their own, so the ring never holds a body per event.
+  const detach = ids.length < capacity;
   let r = refused.length - 1;
   while (r >= 0 && (refused[r] as RefusedSend).index >= end) r -= 1;
   for (let i = end - 1, j = ids.length - 1; i >= 0 && j >= 0 && recent.length < capacity; i -= 1) {
@@ -120,7 +138,7 @@ function recentOf(context: CollectorContext, events: readonly EventEnvelope[], i
       continue;
     }
     const { destination, bucket, prefix, payload } = events[i] as EventEnvelope;
-    recent.push({ id: ids[j] as string, acceptedAt, destination, bucket, prefix, route: s3RouteId(bucket, prefix), payload });
+    recent.push({ id: ids[j] as string, acceptedAt, destination, bucket, prefix, route: s3RouteId(bucket, prefix), payload: detach && payload instanceof RawJson ? payload.detached() : payload });
     j -= 1;
   }
   return recent.reverse();

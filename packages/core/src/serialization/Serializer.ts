@@ -7,7 +7,9 @@ import type { Readable } from 'node:stream';
  * `encode` runs inside `send()`, once per event: it must be synchronous and cheap, return
  * the record *with its terminator* (for NDJSON, the JSON line and "\n"), so that records
  * concatenate into the uncompressed body, and throw a {@link SerializationError} for a
- * payload it cannot represent.
+ * payload it cannot represent. A payload may be a `RawJson`: JSON text proven valid,
+ * which a JSON format writes as it is (`json` is one line); a format that does not know it
+ * gets the parsed value through `JSON.stringify` (its `toJSON`) or `value()`.
  * `serialize` must be deterministic: the same body gives the same bytes, so a retried
  * upload is identical to the first attempt. It may add framing (a header, a footer) and
  * compress; it should stream.

@@ -1,7 +1,7 @@
 import { buffer } from 'node:stream/consumers';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { SerializationError } from '@sluice/core';
+import { RawJson, SerializationError } from '@sluice/core';
 import { NdjsonGzipSerializer } from './NdjsonGzipSerializer.js';
 
 const serializer = new NdjsonGzipSerializer({ compressionLevel: 6, compressionConcurrency: 0 });
@@ -19,6 +19,13 @@ describe('NdjsonGzipSerializer', () => {
     const lines = text.slice(0, -1).split('\n');
     expect(lines).toHaveLength(payloads.length);
     expect(lines.map((line) => JSON.parse(line))).toEqual(payloads);
+  });
+
+  it('writes a RawJson payload as its text, byte for byte, on one line', async () => {
+    const text = '{"b":1.0,"a":"caf\\u00e9","a":[1E2]}';
+    expect(serializer.encode(RawJson.from(text))).toBe(`${text}\n`);
+    expect(serializer.encode(RawJson.from('{\n  "a": [ 1, 2 ]\n}\n'))).toBe('{"a":[1,2]}\n');
+    expect(await roundTrip([RawJson.from(text), { c: 1 }])).toBe(`${text}\n{"c":1}\n`);
   });
 
   it('keeps order across many body chunks', async () => {

@@ -1,7 +1,7 @@
 import { Readable, pipeline } from 'node:stream';
 import { createGzip, gzip, gzipSync } from 'node:zlib';
 import { inject, injectable } from 'inversify';
-import { SerializationError, type Serializer } from '@sluice/core';
+import { RawJson, SerializationError, type Serializer } from '@sluice/core';
 import { S3_OPTIONS } from '../di/tokens.js';
 import { coalesceChunks } from './coalesceChunks.js';
 import { CompressionSlots } from './CompressionSlots.js';
@@ -27,8 +27,9 @@ const SMALL_BODY_BYTES = 64 * 1024;
 /**
  * Newline-delimited JSON, gzip-compressed: one `JSON.stringify` line per event, each ended
  * by "\n" (never the platform separator). JSON escapes newlines inside strings, so every
- * event stays on one line. The spool hands the body over in chunks (the memory spool's
- * grow to 4 MiB), joined into 4 MiB writes: gzip is never fed line by line.
+ * event stays on one line; a {@link RawJson} payload is written as its text, which is one line
+ * too. The spool hands the body over in chunks (the memory spool's grow to 4 MiB), joined
+ * into 4 MiB writes: gzip is never fed line by line.
  */
 @injectable()
 export class NdjsonGzipSerializer implements Serializer {
@@ -43,6 +44,8 @@ export class NdjsonGzipSerializer implements Serializer {
   }
 
   encode(payload: unknown): string {
+    // Proven valid and on one line when it was made: stored as given, not parsed and written again.
+    if (payload instanceof RawJson) return `${payload.json}\n`;
     let line: string | undefined;
     try {
       // Typed as string, but undefined for undefined, a function or a symbol.

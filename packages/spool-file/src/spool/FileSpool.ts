@@ -51,6 +51,7 @@ export class FileSpool implements Spool {
   readonly #syncs: PendingSyncs;
   readonly #context: FileSpoolBatchContext;
   #timer: Timer | undefined;
+  #syncRound: { readonly promise: Promise<void>; readonly resolve: () => void } | undefined;
   #closed = false;
 
   /** Creates the folders (0700) and takes the folder's lock. Throws SpoolError (SLUICE_SPOOL_LOCKED, SLUICE_SPOOL_UNAVAILABLE, …). */
@@ -258,20 +259,51 @@ export class FileSpool implements Spool {
 
   #scheduleSync(): void {
     this.#timer = this.clock.setTimer(this.options.fsyncIntervalMs, () => {
-      // A timer callback must never throw: every failure is logged.
+      // The data files are forced to the disk on libuv's threadpool: an fdatasync can take
+      // milliseconds, which the event loop spends taking events instead. The next round is
+      // timed from the end of this one, so a slow disk never has syncs piling up.
+      let running = 1;
+      const roundDone = (): void => {
+        running -= 1;
+        if (running > 0) return;
+        const round = this.#syncRound;
+        this.#syncRound = undefined;
+        round?.resolve();
+        if (!this.#closed) this.#scheduleSync();
+      };
+      let resolve!: () => void;
+      const promise = new Promise<void>((done) => (resolve = done));
+      this.#syncRound = { promise, resolve };
       for (const batch of this.#open) {
-        try {
-          batch.relinkIfDeleted();
-          batch.sync();
-        } catch (error) {
+        // A timer callback must never throw: every failure is logged.
+        const failed = (error: unknown): void =>
           this.logger.error('could not force a spool file to the disk; a power loss may lose its latest records', {
             file: this.#paths.data(this.#paths.batches, batch.identifier),
             error: error instanceof Error ? error.message : String(error),
           });
+        try {
+          batch.relinkIfDeleted();
+        } catch (error) {
+          failed(error);
+          continue;
         }
+        running += 1;
+        batch.syncInBackground((error) => {
+          if (error) failed(error);
+          roundDone();
+        });
       }
-      this.#syncs.flush();
-      if (!this.#closed) this.#scheduleSync();
+      running += 1;
+      this.#syncs.flushInBackground(roundDone);
+      roundDone();
     });
+  }
+
+  /**
+   * Resolves when the background sync round under way (fsync: 'interval') has ended, at once
+   * if none is: then what was appended before the round began is on the disk.
+   */
+  synced(): Promise<void> {
+    return this.#syncRound?.promise ?? Promise.resolve();
   }
 }

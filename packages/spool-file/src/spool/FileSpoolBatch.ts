@@ -40,6 +40,9 @@ export class FileSpoolBatch implements SpoolBatch {
   /** Bytes handed out by take() so far. */
   #taken = 0;
   #dirty = false;
+  /** Background syncs under way: sync() waits for none of them, so it forces the file itself. */
+  #backgroundSyncs = 0;
+  /** Reads of contents() and background syncs using the descriptor: it is closed when the last ends. */
   #readers = 0;
   #closeWhenRead: number | undefined;
 
@@ -61,7 +64,7 @@ export class FileSpoolBatch implements SpoolBatch {
     return this.meta.identifier;
   }
 
-  /** Whether appends since the last sync() are not yet on the disk. */
+  /** Whether appends since the last sync() (or the start of the last background sync) are not yet on the disk. */
   get dirty(): boolean {
     return this.#dirty;
   }
@@ -107,15 +110,42 @@ export class FileSpoolBatch implements SpoolBatch {
     return bytes - text.length;
   }
 
-  /** Forces appended records to the disk (fsync: 'interval'). Throws SpoolError. */
+  /** Forces appended records to the disk now, on this thread (at close). Throws SpoolError. */
   sync(): void {
-    if (this.#fd === undefined || !this.#dirty) return;
+    if (this.#fd === undefined || (!this.#dirty && this.#backgroundSyncs === 0)) return;
     try {
       fs.fdatasyncSync(this.#fd);
     } catch (error) {
       throw spoolFailure(error, 'force to the disk', this.#dataPath, 'A power loss may lose its latest records.');
     }
     this.#dirty = false;
+  }
+
+  /**
+   * Forces appended records to the disk on libuv's threadpool (fsync: 'interval'), so the
+   * event loop goes on taking events meanwhile; `done` is called when the data is on the
+   * disk, with a SpoolError if that failed (then the batch is dirty again, and the next sync
+   * tries again). Records appended while it runs are left for the next sync.
+   */
+  syncInBackground(done: (error?: SpoolError) => void): void {
+    if (this.#fd === undefined || !this.#dirty) {
+      done();
+      return;
+    }
+    const fd = this.#fd;
+    this.#dirty = false;
+    this.#readers += 1;
+    this.#backgroundSyncs += 1;
+    fs.fdatasync(fd, (error) => {
+      this.#backgroundSyncs -= 1;
+      this.#doneWithDescriptor();
+      if (!error) {
+        done();
+        return;
+      }
+      this.#dirty = true;
+      done(spoolFailure(error, 'force to the disk', this.#dataPath, 'A power loss may lose its latest records.'));
+    });
   }
 
   /** The records, read through the batch's file descriptor in chunks of 4 MiB: bounded memory for any size. */
@@ -163,11 +193,16 @@ export class FileSpoolBatch implements SpoolBatch {
         yield bytesRead === chunk.length ? chunk : chunk.subarray(0, bytesRead);
       }
     } finally {
-      this.#readers -= 1;
-      if (this.#readers === 0 && this.#closeWhenRead !== undefined) {
-        fs.closeSync(this.#closeWhenRead);
-        this.#closeWhenRead = undefined;
-      }
+      this.#doneWithDescriptor();
+    }
+  }
+
+  /** One use of the descriptor ended: closes it if it was released meanwhile and this was the last. */
+  #doneWithDescriptor(): void {
+    this.#readers -= 1;
+    if (this.#readers === 0 && this.#closeWhenRead !== undefined) {
+      fs.closeSync(this.#closeWhenRead);
+      this.#closeWhenRead = undefined;
     }
   }
 
@@ -284,7 +319,7 @@ export class FileSpoolBatch implements SpoolBatch {
     this.#fd = undefined;
   }
 
-  /** Closes `fd` now, or when the last read of contents() ends: a closed number may be reused for another file. */
+  /** Closes `fd` now, or when the last read of contents() or background sync ends: a closed number may be reused for another file. */
   #release(fd: number): void {
     if (this.#readers > 0) {
       if (this.#closeWhenRead !== undefined) fs.closeSync(this.#closeWhenRead);

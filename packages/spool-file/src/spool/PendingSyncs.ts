@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { Logger } from '@sluice/core';
 import { syncPath } from '../fs/syncPath.js';
 
@@ -8,6 +9,10 @@ import { syncPath } from '../fs/syncPath.js';
  */
 export class PendingSyncs {
   readonly #pending = new Set<string>();
+  /** Set while flushInBackground() runs, cleared by flush() so a late callback stops there. */
+  #flushing: object | undefined;
+  /** The path flushInBackground() is syncing. */
+  #inFlight: string | undefined;
 
   constructor(
     private readonly mode: 'never' | 'interval' | 'always',
@@ -26,7 +31,9 @@ export class PendingSyncs {
    * are logged, since this runs on a timer.
    */
   flush(): void {
-    const paths = [...this.#pending];
+    this.#flushing = undefined;
+    const paths = [...(this.#inFlight === undefined ? [] : [this.#inFlight]), ...this.#pending];
+    this.#inFlight = undefined;
     this.#pending.clear();
     for (const path of paths) {
       try {
@@ -37,5 +44,42 @@ export class PendingSyncs {
         this.logger.error('could not force a spool file to the disk; a power loss may lose it', { path, error: code ?? String(error) });
       }
     }
+  }
+
+  /**
+   * flush() on libuv's threadpool (open, fsync, close per path, one path after the other, in
+   * the order they changed), so the event loop goes on meanwhile; `done` is called once no
+   * path is left. Never throws. A flush() meanwhile takes over what is left, the path being
+   * synced included.
+   */
+  flushInBackground(done: () => void): void {
+    const run = {};
+    this.#flushing = run;
+    const next = (): void => {
+      const path = this.#flushing === run ? this.#pending.values().next().value : undefined;
+      if (path === undefined) {
+        if (this.#flushing === run) this.#flushing = undefined;
+        this.#inFlight = undefined;
+        done();
+        return;
+      }
+      this.#pending.delete(path);
+      this.#inFlight = path;
+      const failed = (error: NodeJS.ErrnoException): void => {
+        if (error.code !== 'ENOENT') this.logger.error('could not force a spool file to the disk; a power loss may lose it', { path, error: error.code ?? String(error) });
+      };
+      fs.open(path, 'r', (openError, fd) => {
+        if (openError) {
+          failed(openError);
+          next();
+          return;
+        }
+        fs.fsync(fd, (syncError) => {
+          if (syncError) failed(syncError);
+          fs.close(fd, () => next());
+        });
+      });
+    };
+    next();
   }
 }
