@@ -45,7 +45,7 @@ export class RouteStats {
    * letters: its counters plus what is computed from live batches.
    */
   report(pending: Iterable<Batch>, dead: readonly Batch[]): RouteHealth[] {
-    const lines = new Map<string, { -readonly [K in keyof RouteHealth]: RouteHealth[K] }>();
+    const lines = new Map<string, Line>();
     const line = (destination: string, route: string) => {
       const id = `${destination}\u0000${route}`;
       let found = lines.get(id);
@@ -56,13 +56,7 @@ export class RouteStats {
       return found;
     };
     for (const [destination, routes] of this.#counters) for (const route of routes.keys()) line(destination, route);
-    for (const batch of pending) {
-      const found = line(batch.route.destination.name, batch.route.routeId);
-      found.pendingEvents += batch.events;
-      found.pendingBytes += batch.bytes;
-      found.oldestPendingAt = Math.min(found.oldestPendingAt ?? batch.openedAt, batch.openedAt);
-    }
-    for (const batch of dead) line(batch.route.destination.name, batch.route.routeId).deadLetters += 1;
+    addLiveBatches(pending, dead, line);
     return [...lines.values()];
   }
 
@@ -74,7 +68,6 @@ export class RouteStats {
    * report()'s work, done once a minute on the event loop.
    */
   notable(pending: Iterable<Batch>, dead: readonly Batch[]): { routes: number; lines: RouteHealth[] } {
-    type Line = { -readonly [K in keyof RouteHealth]: RouteHealth[K] };
     const lines = new Map<string, Map<string, Line>>();
     let routes = 0;
     for (const counted of this.#counters.values()) routes += counted.size;
@@ -91,13 +84,7 @@ export class RouteStats {
       return found;
     };
     for (const [destination, counted] of this.#counters) for (const [route, entry] of counted) if (entry.lastError) line(destination, route);
-    for (const batch of pending) {
-      const found = line(batch.route.destination.name, batch.route.routeId);
-      found.pendingEvents += batch.events;
-      found.pendingBytes += batch.bytes;
-      found.oldestPendingAt = Math.min(found.oldestPendingAt ?? batch.openedAt, batch.openedAt);
-    }
-    for (const batch of dead) line(batch.route.destination.name, batch.route.routeId).deadLetters += 1;
+    addLiveBatches(pending, dead, line);
     return { routes, lines: [...lines.values()].flatMap((byRoute) => [...byRoute.values()]) };
   }
 
@@ -113,7 +100,20 @@ export class RouteStats {
 }
 
 /** A route's line with its counters and nothing pending yet; built field by field, a spread of the entry cost more than the rest of a report. */
-function newLine(destination: string, route: string, counters: RouteCounters): { -readonly [K in keyof RouteHealth]: RouteHealth[K] } {
+type Line = { -readonly [K in keyof RouteHealth]: RouteHealth[K] };
+
+/** Adds what live batches hold to their routes' lines: pending events and bytes, dead letters. */
+function addLiveBatches(pending: Iterable<Batch>, dead: readonly Batch[], line: (destination: string, route: string) => Line): void {
+  for (const batch of pending) {
+    const found = line(batch.route.destination.name, batch.route.routeId);
+    found.pendingEvents += batch.events;
+    found.pendingBytes += batch.bytes;
+    found.oldestPendingAt = Math.min(found.oldestPendingAt ?? batch.openedAt, batch.openedAt);
+  }
+  for (const batch of dead) line(batch.route.destination.name, batch.route.routeId).deadLetters += 1;
+}
+
+function newLine(destination: string, route: string, counters: RouteCounters): Line {
   return {
     destination,
     route,
