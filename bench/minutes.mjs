@@ -2,6 +2,8 @@
 //   node bench/minutes.mjs heavy '{"endpoint":"…","megabytes":1024,"spool":"memory"|"file"}'
 //     one destination-minute of `megabytes` of raw events, each a fresh object: peak RSS added,
 //     throughput, one object, every line read back.
+//   node bench/minutes.mjs producer '{"megabytes":1024}'
+//     the heavy minute's producer loop alone, without Sluice: the RSS its garbage adds.
 //   node bench/minutes.mjs many '{"endpoint":"…","destinations":10000}'
 //     that many open destinations in one minute: RSS added while open, objects/s at the flush,
 //     next to the server's own PutObject rate for objects of the same size, measured alone.
@@ -100,6 +102,31 @@ const scenarios = {
       processCpuSeconds: (cpu.user + cpu.system) / 1e6, ...byThread, loopMaxMs: loop.max / 1e6, loopP99Ms: loop.percentile(99) / 1e6,
       producerTurnMaxMs, backpressureWaits: waits, ...memory,
     };
+  },
+
+  /**
+   * The heavy minute's producer loop with no Sluice at all: the same fresh objects, and the
+   * same JSON text made of each (send() makes one, the loop counts bytes with another). The
+   * RSS it adds is garbage the producer leaves for V8 to collect, part of any RSS measured
+   * around it.
+   */
+  async producer({ megabytes = 1024 }) {
+    const pool = generateEvents(20_000, 20_240_601);
+    const stop = rssSampler();
+    let bytes = 0;
+    let sent = 0;
+    let kept = 0;
+    const target = megabytes * MIB;
+    while (bytes < target) {
+      for (let i = 0; i < 1_000; i += 1) {
+        const payload = { ...pool[sent % pool.length], seq: sent };
+        kept ^= JSON.stringify(payload).length;
+        sent += 1;
+        bytes += JSON.stringify(payload).length + 1;
+      }
+      await yieldLoop();
+    }
+    return { megabytes, sent, checksum: kept, ...stop() };
   },
 
   async many({ endpoint, destinations = 10_000, eventsEach = 3, serverPid }) {
