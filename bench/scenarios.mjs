@@ -98,8 +98,9 @@ async function feed(pool, count, send, giveUp = () => false) {
  */
 async function feedSluice(pool, count, sluice, prefix) {
   let waits = 0;
-  // The longest stretch the producer itself held the loop (its sends, events made fresh):
-  // part of any event-loop maximum measured around it, and the caller's, not Sluice's, to size.
+  // The longest stretch the producer's loop held the event loop (making events, the send()
+  // calls, and any GC pause that fell in it): part of any event-loop maximum measured around
+  // it, and sized by the caller, who chooses how many sends one turn makes.
   let producerTurnMaxMs = 0;
   for (let i = 0; i < count; i += SLICE) {
     const end = Math.min(count, i + SLICE);
