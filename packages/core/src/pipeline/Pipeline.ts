@@ -121,11 +121,12 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
       clock,
       maxEventBytes: options.maxEventBytes,
     });
-    const recovered = recoverSpool(spool, this.#registry, logger);
+    // An intake that takes the spool appends what it holds to its own log instead.
+    const recovered = parts.intake?.takesSpool === true ? { pending: [], dead: [] } : recoverSpool(spool, this.#registry, logger);
     for (const { batch, reason } of recovered.dead) this.#deadLetters.add(batch, reason);
     for (const batch of recovered.pending) this.#deliveries.track(batch, false);
     this.#timers = startHousekeeping(clock, logger, options, this.#stats, () => this.health());
-    parts.intake?.start(intakeContext(this.#registry, clock, logger));
+    parts.intake?.start(intakeContext(this.#registry, clock, logger, spool));
   }
 
   get closed(): boolean {

@@ -4,6 +4,7 @@ import type { FleetOptions } from '../config.js';
 import { FLEET_OPTIONS } from '../di/tokens.js';
 import { FleetFlusher } from '../flusher/FleetFlusher.js';
 import { emptyFleetStats, type FleetStats } from '../flusher/FleetStats.js';
+import { SpoolInFront } from '../producer/SpoolInFront.js';
 import { StreamAppender } from '../producer/StreamAppender.js';
 import { FleetRedis } from '../redis/FleetRedis.js';
 import type { Fleet } from './Fleet.js';
@@ -25,10 +26,26 @@ export class RedisIntake implements Intake, Fleet {
     this.#options = options;
   }
 
+  /** A producer appends what a durable spool holds; a flusher-only process leaves it to the sluice. */
+  get takesSpool(): boolean {
+    return this.#options.role !== 'flusher';
+  }
+
   start(context: IntakeContext): void {
     const { options } = { options: this.#options };
     const redis = (this.#redis = new FleetRedis(options.url, options.cluster));
-    if (options.role !== 'flusher') this.#appender = new StreamAppender(redis, options, context.logger);
+    if (options.role !== 'flusher') {
+      const front =
+        context.spool.durable === true
+          ? { spool: new SpoolInFront(context.spool, options.keyPrefix), installed: new Set(context.destinations.map((entry) => entry.destination.name)) }
+          : undefined;
+      try {
+        this.#appender = new StreamAppender(redis, options, context.logger, front);
+      } catch (error) {
+        redis.close();
+        throw error;
+      }
+    }
     if (options.role !== 'producer') {
       this.#flusher = new FleetFlusher({
         redis,
