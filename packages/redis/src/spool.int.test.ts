@@ -2,7 +2,11 @@ import fs from 'node:fs';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startRedis, startS3Server, type TestRedis, type TestS3Server } from '@sluice/test-support';
+import { batchIdentifier, createSluice, JsonLogger, SystemClock } from '@sluice/core';
+import { s3Module } from '@sluice/s3';
+import { FileSpool, fileSpoolModule, parseFileSpoolOptions } from '@sluice/spool-file';
 import { temporarySpoolDirectory } from '@sluice/spool-file/testing';
+import { fleetModule, shardOf } from './index.js';
 import { persistedIds, readBucket, startFleetProcess, waitUntil, type FleetProcess, type FleetProcessConfig } from '../test-support/fleet.js';
 
 const SHARDS = 4;
@@ -96,5 +100,59 @@ describe('fleet mode with a file spool in front of Redis', () => {
     expect(persisted.filter((id) => seen.get(id) !== 1)).toEqual([]);
     expect([...seen].filter(([, n]) => n !== 1)).toEqual([]);
     expect(seen.size).toBe(1_000);
+  });
+});
+
+describe('fleet mode taking over a spool single-process mode left', () => {
+  let server: TestRedis;
+  let redis: Redis;
+  let spool: { directory: string; remove: () => void };
+  beforeEach(async () => {
+    server = await startRedis();
+    redis = new Redis(server.url);
+    spool = temporarySpoolDirectory();
+  });
+  afterEach(async () => {
+    redis.disconnect();
+    await server.close();
+    spool.remove();
+  });
+
+  /** A producer on the spool that starts, appends what the spool holds, and closes. */
+  async function startAndClose(): Promise<void> {
+    const sluice = createSluice({
+      logLevel: 'silent',
+      handleSignals: false,
+      drainOnExit: false,
+      modules: [fileSpoolModule({ directory: spool.directory }), s3Module({ endpoint: 'http://127.0.0.1:9', forcePathStyle: true }), fleetModule({ url: server.url, role: 'producer', shards: SHARDS })],
+    });
+    await sluice.close();
+  }
+
+  it('appends a batch of 3 MiB in pieces cut after a record, each once even when the spool is appended again', async () => {
+    const logger = new JsonLogger('silent');
+    const files = new FileSpool(parseFileSpoolOptions({ directory: spool.directory }), new SystemClock(), logger);
+    const identity = { routeId: 's3://fleet/r0/', windowStart: 0, sequence: 0, producerId: 'alone', incarnation: 'a'.repeat(32) };
+    const batch = files.open({ destination: 's3', routeId: identity.routeId, target: { bucket: 'fleet', prefix: 'r0' }, identity, identifier: batchIdentifier(identity), window: { start: 0, end: 60_000 }, openedAt: 0 });
+    const records = Array.from({ length: 7_000 }, (_, i) => `${JSON.stringify({ id: `a-${i}`, padding: 'y'.repeat(400 + (i % 50)) })}\n`);
+    batch.appendMany(records);
+    files.close();
+    const left = fs.mkdtempSync(`${spool.directory}-left-`);
+    fs.cpSync(spool.directory, left, { recursive: true });
+
+    await startAndClose();
+    expect(await eventsInRedis(redis)).toBe(7_000);
+    const entries = await redis.xrange(`{sluice:${shardOf('s3', identity.routeId, SHARDS)}}:log`, '-', '+');
+    expect(entries.length).toBeGreaterThan(2);
+    const bodies = entries.map(([, fields]) => fields[fields.indexOf('b') + 1] as string);
+    expect(bodies.every((body) => body.endsWith('\n'))).toBe(true);
+    expect(bodies.join('')).toBe(records.join(''));
+    expect(fs.readdirSync(`${spool.directory}/batches`)).toEqual([]);
+
+    fs.rmSync(spool.directory, { recursive: true, force: true });
+    fs.cpSync(left, spool.directory, { recursive: true });
+    fs.rmSync(left, { recursive: true, force: true });
+    await startAndClose();
+    expect(await eventsInRedis(redis)).toBe(7_000);
   });
 });
