@@ -1,6 +1,7 @@
 import type { Batcher, BatchWindow } from '../batch/Batcher.js';
 import type { Destination } from '../destination/Destination.js';
 import type { Logger } from '../log/Logger.js';
+import type { RouteHealth } from '../pipeline/RouteHealth.js';
 import type { Spool } from '../spool/Spool.js';
 import type { Clock } from '../time/Clock.js';
 
@@ -64,6 +65,11 @@ export interface Intake {
   ready(): Promise<void>;
   /** Bytes accepted and not yet at the durable point. */
   readonly pendingBytes: number;
+  /**
+   * Optional: per-route figures of this process's part in the intake (what it has not yet
+   * brought to the durable point, what it delivered), listed by `health()` after the sluice's own.
+   */
+  health?(): RouteHealth[];
   /** Persists what is accepted, then stops everything the intake runs. Safe to call twice. */
   close(): Promise<void>;
 }

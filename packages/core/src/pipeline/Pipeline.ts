@@ -299,7 +299,9 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
   }
 
   health(): RouteHealth[] {
-    return this.#stats.report(this.#pending(), this.#deadLetters.batches());
+    const own = this.#stats.report(this.#pending(), this.#deadLetters.batches());
+    const intake = this.#parts.intake?.health?.();
+    return intake ? [...own, ...intake] : own;
   }
 
   *#pending(): Iterable<Batch> {

@@ -1,8 +1,9 @@
 import { inject, injectable } from 'inversify';
-import { type Intake, type IntakeContext, type IntakeRecord, SluiceError } from '@sluice/core';
+import { type Clock, type Intake, type IntakeContext, type IntakeRecord, type RouteHealth, SluiceError } from '@sluice/core';
 import type { FleetOptions } from '../config.js';
 import { FLEET_OPTIONS } from '../di/tokens.js';
 import { FleetFlusher } from '../flusher/FleetFlusher.js';
+import { FleetRouteStats } from '../flusher/FleetRouteStats.js';
 import { emptyFleetStats, type FleetStats } from '../flusher/FleetStats.js';
 import { SpoolInFront } from '../producer/SpoolInFront.js';
 import { StreamAppender } from '../producer/StreamAppender.js';
@@ -17,6 +18,8 @@ import type { Fleet } from './Fleet.js';
 export class RedisIntake implements Intake, Fleet {
   readonly #options: FleetOptions;
   readonly #stats = emptyFleetStats();
+  readonly #routeStats = new FleetRouteStats();
+  #clock: Clock | undefined;
   #redis: FleetRedis | undefined;
   #appender: StreamAppender | undefined;
   #flusher: FleetFlusher | undefined;
@@ -34,6 +37,7 @@ export class RedisIntake implements Intake, Fleet {
   start(context: IntakeContext): void {
     const { options } = { options: this.#options };
     const redis = (this.#redis = new FleetRedis(options.url, options.cluster));
+    this.#clock = context.clock;
     if (options.role !== 'flusher') {
       const front =
         context.spool.durable === true
@@ -54,6 +58,7 @@ export class RedisIntake implements Intake, Fleet {
         clock: context.clock,
         logger: context.logger,
         stats: this.#stats,
+        routeStats: this.#routeStats,
         holdProcess: options.role === 'flusher',
       });
       this.#flusher.start();
@@ -77,6 +82,14 @@ export class RedisIntake implements Intake, Fleet {
 
   get pendingBytes(): number {
     return this.#appender?.bufferedBytes ?? 0;
+  }
+
+  /**
+   * Per route: what this process's producer has not yet appended (pending), and what its shard
+   * owners delivered (late objects apart) or failed to deliver, within the last hour.
+   */
+  health(): RouteHealth[] {
+    return this.#routeStats.report(this.#appender?.pending() ?? [], this.#clock?.now() ?? Date.now());
   }
 
   /** What this process's flusher has done so far (a copy). */

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { BackpressureError, type IntakeRecord, type Logger, type RecoveredBatch, SluiceError } from '@sluice/core';
 import type { FleetOptions } from '../config.js';
+import type { PendingChunk } from '../flusher/FleetRouteStats.js';
 import type { FleetRedis } from '../redis/FleetRedis.js';
 import { shardKeys } from '../redis/shardKeys.js';
 import { BufferPool } from './BufferPool.js';
@@ -211,6 +212,13 @@ export class StreamAppender {
       // Appended again at the next start under the same id: Redis adds it once (within 10 minutes).
       this.#logger.warn('could not remove a chunk Redis has from the spool', { identifier: hold.identifier, error: String(error) });
     }
+  }
+
+  /** What Redis does not have yet, chunk by chunk. */
+  *pending(): Iterable<PendingChunk> {
+    const of = (chunk: Chunk): PendingChunk => ({ destination: chunk.route.destination, routeId: chunk.route.routeId, events: chunk.events, bytes: chunk.size, firstTime: chunk.firstTime });
+    for (const route of this.#active) for (const chunk of route.open.values()) yield of(chunk);
+    for (const append of [...this.#unanswered, ...this.#recovered]) for (const chunk of append.chunks) yield of(chunk);
   }
 
   /** Resolves once everything accepted so far is in Redis. */
