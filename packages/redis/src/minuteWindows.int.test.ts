@@ -40,7 +40,11 @@ describe('fleet mode with the minute batcher', () => {
     const objects = async () => (await s3.keys('fleet')).length;
     try {
       for (let n = 0; n < 30; n += 1) sluice.send.s3({ bucket: 'fleet', prefix: `r${n % 3}`, payload: { id: `a${n}` } });
+      const r0 = () => sluice.health().find((route) => route.route.endsWith('/r0/'));
+      expect(r0()).toMatchObject({ destination: 's3', pendingEvents: 10, oldestPendingAt: clock.now(), deliveredEvents: 0 });
       await sluice.flush();
+      // In Redis now, and not delivered yet: nothing of r0 left in this process.
+      expect(r0()?.pendingEvents ?? 0).toBe(0);
       await clock.advanceTo('2024-05-25T12:01:04Z');
       for (let n = 0; n < 30; n += 1) sluice.send.s3({ bucket: 'fleet', prefix: `r${n % 3}`, payload: { id: `b${n}` } });
       await sluice.flush();
@@ -60,6 +64,8 @@ describe('fleet mode with the minute batcher', () => {
       expect(keys.filter((key) => key.startsWith('r0/2024/05/25/12/2024-05-25-12-00-'))).toHaveLength(2);
       expect(keys.filter((key) => key.startsWith('r0/2024/05/25/12/2024-05-25-12-01-04'))).toHaveLength(1);
       expect(fleet.stats()).toMatchObject({ lateObjects: 1, lateEvents: 1, deliveredObjects: 7, deliveredEvents: 61 });
+      // r0: ten events of each minute and the late one, in three objects.
+      expect(r0()).toMatchObject({ deliveredEvents: 21, deliveredObjects: 3, lateEvents: 1, lateObjects: 1, pendingEvents: 0, lastError: undefined });
     } finally {
       await sluice.close();
     }

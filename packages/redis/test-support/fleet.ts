@@ -18,6 +18,9 @@ export interface FleetProcessConfig {
   readonly graceMs?: number;
   readonly cluster?: boolean;
   readonly appendIntervalMs?: number;
+  readonly appendChunkBytes?: number;
+  /** A folder: a file spool sits in front of Redis. */
+  readonly spool?: string;
   readonly maxBacklogBytes?: number;
   readonly maxBufferedBytes?: number;
   readonly producer?: {
@@ -30,6 +33,8 @@ export interface FleetProcessConfig {
     readonly random?: boolean;
     /** Pause 5 ms every this many events (0: never), so the producer runs for a while. */
     readonly pauseEvery?: number;
+    /** With `spool`: this many events more, printed as send() returns; then "spooled", and the process waits to be killed. */
+    readonly spooled?: number;
   };
 }
 

@@ -1,14 +1,17 @@
 // One process of a test fleet. argv[2] is JSON:
-//   { url, endpoint, role, shards, windowMs, leaseMs, graceMs, cluster, producer?: { name, events, routes, perFlush } }
+//   { url, endpoint, role, shards, windowMs, leaseMs, graceMs, cluster, spool?, producer?: { name, events, routes, perFlush, spooled } }
 // A producer sends `events` events over `routes` routes (bucket "fleet", prefix r<k>), and
 // after each `perFlush` events awaits flush() and prints the ids now persisted in Redis, one
-// a line, then "done" once closed. A flusher prints "ready" and runs until SIGTERM.
+// a line, then "done" once closed. With `spool` (a folder) a file spool sits in front of Redis;
+// `spooled` events more are then sent and printed as send() returns (persisted in the spool),
+// then "spooled", and the process waits to be killed. A flusher prints "ready" and runs until SIGTERM.
 import { randomBytes } from 'node:crypto';
 import { writeSync } from 'node:fs';
 import { Container, ContainerModule } from 'inversify';
 import { BATCHER, createSluice } from '@sluice/core';
 import { s3Module } from '@sluice/s3';
 import { FLEET, fleetModule } from '@sluice/redis';
+import { fileSpoolModule } from '@sluice/spool-file';
 
 const config = JSON.parse(process.argv[2]);
 const windowMs = config.windowMs ?? 3_000;
@@ -24,6 +27,7 @@ const sluice = createSluice({
   logLevel: config.logLevel ?? 'silent',
   handleSignals: true,
   modules: [
+    ...(config.spool ? [fileSpoolModule({ directory: config.spool })] : []),
     windows,
     s3Module({ endpoint: config.endpoint, forcePathStyle: true, partSizeBytes: 5 * 1024 * 1024, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } }),
     fleetModule({
@@ -37,13 +41,14 @@ const sluice = createSluice({
       appendIntervalMs: config.appendIntervalMs ?? 50,
       ...(config.maxBacklogBytes ? { maxBacklogBytes: config.maxBacklogBytes } : {}),
       ...(config.maxBufferedBytes ? { maxBufferedBytes: config.maxBufferedBytes } : {}),
+      ...(config.appendChunkBytes ? { appendChunkBytes: config.appendChunkBytes } : {}),
     }),
   ],
 });
 const say = (text) => writeSync(1, `${text}\n`);
 
 if (config.producer) {
-  const { name, events, routes, perFlush = 1_000, pad = 400, random = false, pauseEvery = 0, bucket = 'fleet', prefix = '' } = config.producer;
+  const { name, events, routes, perFlush = 1_000, pad = 400, random = false, pauseEvery = 0, bucket = 'fleet', prefix = '', spooled = 0 } = config.producer;
   const fixed = 'x'.repeat(pad);
   let line = [];
   for (let i = 0; i < events; i += 1) {
@@ -67,9 +72,19 @@ if (config.producer) {
       line = [];
     }
   }
-  await sluice.close();
-  say('done');
-  process.exit(0);
+  if (spooled > 0) {
+    for (let i = events; i < events + spooled; i += 1) {
+      // With the spool in front, persisted resolves once send() returned: the record is in the spool file.
+      await sluice.send.s3({ bucket, prefix: `${prefix}r${i % routes}`, payload: { id: `${name}-${i}`, padding: fixed } }).persisted;
+      say(`${name}-${i}`);
+    }
+    say('spooled');
+    setInterval(() => {}, 60_000);
+  } else {
+    await sluice.close();
+    say('done');
+    process.exit(0);
+  }
 } else {
   say('ready');
   process.on('SIGUSR2', () => say(`stats ${JSON.stringify(container.get(FLEET).stats())}`));

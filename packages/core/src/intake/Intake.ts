@@ -1,6 +1,8 @@
 import type { Batcher, BatchWindow } from '../batch/Batcher.js';
 import type { Destination } from '../destination/Destination.js';
 import type { Logger } from '../log/Logger.js';
+import type { RouteHealth } from '../pipeline/RouteHealth.js';
+import type { Spool } from '../spool/Spool.js';
 import type { Clock } from '../time/Clock.js';
 
 /** One record send() accepted, validated and encoded, as an {@link Intake} receives it. */
@@ -28,6 +30,8 @@ export interface IntakeContext {
   readonly destinations: readonly IntakeDestination[];
   readonly clock: Clock;
   readonly logger: Logger;
+  /** The sluice's spool: with `takesSpool`, the intake's to recover at start and to use. */
+  readonly spool: Spool;
 }
 
 /**
@@ -42,6 +46,12 @@ export interface IntakeContext {
  * intake's durable point.
  */
 export interface Intake {
+  /**
+   * Optional: true if the intake recovers what a durable spool holds at start (and may keep
+   * accepted records in it); the sluice then neither recovers nor delivers the spool's batches
+   * itself. Read once, before `start`. Default: false.
+   */
+  readonly takesSpool?: boolean;
   /** Called once, when the sluice is built, before the first `accept`. */
   start(context: IntakeContext): void;
   /**
@@ -55,6 +65,11 @@ export interface Intake {
   ready(): Promise<void>;
   /** Bytes accepted and not yet at the durable point. */
   readonly pendingBytes: number;
+  /**
+   * Optional: per-route figures of this process's part in the intake (what it has not yet
+   * brought to the durable point, what it delivered), listed by `health()` after the sluice's own.
+   */
+  health?(): RouteHealth[];
   /** Persists what is accepted, then stops everything the intake runs. Safe to call twice. */
   close(): Promise<void>;
 }

@@ -121,11 +121,12 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
       clock,
       maxEventBytes: options.maxEventBytes,
     });
-    const recovered = recoverSpool(spool, this.#registry, logger);
+    // An intake that takes the spool appends what it holds to its own log instead.
+    const recovered = parts.intake?.takesSpool === true ? { pending: [], dead: [] } : recoverSpool(spool, this.#registry, logger);
     for (const { batch, reason } of recovered.dead) this.#deadLetters.add(batch, reason);
     for (const batch of recovered.pending) this.#deliveries.track(batch, false);
-    this.#timers = startHousekeeping(clock, logger, options, this.#stats, () => this.#stats.notable(this.#pending(), this.#deadLetters.batches()));
-    parts.intake?.start(intakeContext(this.#registry, clock, logger));
+    this.#timers = startHousekeeping(clock, logger, options, this.#stats, () => this.#notable());
+    parts.intake?.start(intakeContext(this.#registry, clock, logger, spool));
   }
 
   get closed(): boolean {
@@ -299,7 +300,16 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
   }
 
   health(): RouteHealth[] {
-    return this.#stats.report(this.#pending(), this.#deadLetters.batches());
+    const own = this.#stats.report(this.#pending(), this.#deadLetters.batches());
+    const intake = this.#parts.intake?.health?.();
+    return intake ? [...own, ...intake] : own;
+  }
+
+  /** What the periodic health line needs: this process's notable routes, and the intake's (fleet mode). */
+  #notable(): { routes: number; lines: RouteHealth[] } {
+    const own = this.#stats.notable(this.#pending(), this.#deadLetters.batches());
+    const intake = this.#parts.intake?.health?.();
+    return intake ? { routes: own.routes + intake.length, lines: [...own.lines, ...intake] } : own;
   }
 
   *#pending(): Iterable<Batch> {

@@ -16,6 +16,9 @@ export interface RouteHealth {
   readonly retries: number;
   /** Batches of this route in the dead letters. */
   readonly deadLetters: number;
+  /** Fleet mode: of the delivered events and objects, those that came after their window was sealed (late objects). */
+  readonly lateEvents?: number;
+  readonly lateObjects?: number;
 }
 
 /** The counters kept per route; the pending figures are computed from live batches. */

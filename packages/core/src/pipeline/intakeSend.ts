@@ -6,14 +6,15 @@ import { IntakeReceipt } from '../intake/IntakeReceipt.js';
 import type { Logger } from '../log/Logger.js';
 import type { Receipt } from '../send/Receipt.js';
 import type { RefusedSend, SendManyResult } from '../send/SendManyResult.js';
+import type { Spool } from '../spool/Spool.js';
 import type { Clock } from '../time/Clock.js';
 import type { Route } from '../destination/Destination.js';
 import type { DestinationRegistry, RegisteredDestination } from './DestinationRegistry.js';
 
-/** What an intake is started with: every destination and its batching rule. */
-export function intakeContext(registry: DestinationRegistry, clock: Clock, logger: Logger): IntakeContext {
+/** What an intake is started with: every destination and its batching rule, and the spool. */
+export function intakeContext(registry: DestinationRegistry, clock: Clock, logger: Logger, spool: Spool): IntakeContext {
   const destinations = registry.names().map((name) => registry.get(name));
-  return { destinations: destinations.map(({ destination, batcher }) => ({ destination, batcher })), clock, logger };
+  return { destinations: destinations.map(({ destination, batcher }) => ({ destination, batcher })), clock, logger, spool };
 }
 
 /** Hands an accepted, encoded record to the intake, with its time and window decided here as for a local batch. */

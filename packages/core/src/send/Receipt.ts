@@ -19,7 +19,8 @@ export interface Receipt {
   readonly delivered: Promise<DeliveryReport>;
   /**
    * Only in fleet mode (an Intake is bound): resolves once the event is stored in the shared
-   * log, from where the owner of its shard delivers it; rejects if it could not be stored.
+   * log, from where the owner of its shard delivers it (with a durable spool in front of the
+   * log: once it is in the spool, at once); rejects if it could not be stored.
    */
   readonly persisted?: Promise<void>;
 }

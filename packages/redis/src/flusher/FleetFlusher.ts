@@ -3,6 +3,7 @@ import type { Clock, IntakeDestination, Logger } from '@sluice/core';
 import type { FleetOptions } from '../config.js';
 import type { FleetRedis } from '../redis/FleetRedis.js';
 import { membersKey, shardKeys } from '../redis/shardKeys.js';
+import type { FleetRouteStats } from './FleetRouteStats.js';
 import type { FleetStats } from './FleetStats.js';
 import { ShardOwner } from './ShardOwner.js';
 
@@ -18,6 +19,7 @@ export interface FleetFlusherParts {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly stats: FleetStats;
+  readonly routeStats: FleetRouteStats;
   /** Keep the process alive while flushing (a process that only flushes has nothing else to). */
   readonly holdProcess: boolean;
 }

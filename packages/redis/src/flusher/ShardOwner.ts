@@ -4,6 +4,7 @@ import type { FleetOptions } from '../config.js';
 import type { FleetRedis, StreamEntry } from '../redis/FleetRedis.js';
 import { type ShardKeys, shardKeys } from '../redis/shardKeys.js';
 import { compareIds, nextId } from '../redis/streamIds.js';
+import type { FleetRouteStats } from './FleetRouteStats.js';
 import type { FleetStats } from './FleetStats.js';
 import { windowBatchIdentifier } from './windowBatchIdentifier.js';
 
@@ -36,6 +37,7 @@ export interface ShardOwnerParts {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly stats: FleetStats;
+  readonly routeStats: FleetRouteStats;
   /** Called once when a script finds the lease gone: the owner has stopped itself. */
   readonly onLost: () => void;
 }
@@ -197,6 +199,7 @@ export class ShardOwner {
         if (this.#halted()) return;
         failures += 1;
         this.#parts.stats.failedUploads += 1;
+        this.#parts.routeStats.failed(batch.destination, batch.routeId, error, this.#parts.clock.now());
         this.#parts.logger.warn('uploading a fleet batch failed; will retry', { shard: this.shard, route: batch.routeId, error: String(error) });
         await this.#pause(Math.min(100 * 2 ** failures, 5_000));
         continue;
@@ -210,6 +213,7 @@ export class ShardOwner {
         stats.lateObjects += 1;
         stats.lateEvents += batch.events;
       }
+      this.#parts.routeStats.delivered(batch.destination, batch.routeId, batch.events, batch.late, this.#parts.clock.now());
       this.#newlyDone.push({ identifier: batch.identifier as string, markerId: batch.markerId as string });
       await this.#commit();
     }

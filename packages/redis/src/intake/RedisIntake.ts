@@ -1,9 +1,11 @@
 import { inject, injectable } from 'inversify';
-import { type Intake, type IntakeContext, type IntakeRecord, SluiceError } from '@sluice/core';
+import { type Clock, type Intake, type IntakeContext, type IntakeRecord, type RouteHealth, SluiceError } from '@sluice/core';
 import type { FleetOptions } from '../config.js';
 import { FLEET_OPTIONS } from '../di/tokens.js';
 import { FleetFlusher } from '../flusher/FleetFlusher.js';
+import { FleetRouteStats } from '../flusher/FleetRouteStats.js';
 import { emptyFleetStats, type FleetStats } from '../flusher/FleetStats.js';
+import { SpoolInFront } from '../producer/SpoolInFront.js';
 import { StreamAppender } from '../producer/StreamAppender.js';
 import { FleetRedis } from '../redis/FleetRedis.js';
 import type { Fleet } from './Fleet.js';
@@ -16,6 +18,8 @@ import type { Fleet } from './Fleet.js';
 export class RedisIntake implements Intake, Fleet {
   readonly #options: FleetOptions;
   readonly #stats = emptyFleetStats();
+  readonly #routeStats = new FleetRouteStats();
+  #clock: Clock | undefined;
   #redis: FleetRedis | undefined;
   #appender: StreamAppender | undefined;
   #flusher: FleetFlusher | undefined;
@@ -25,10 +29,27 @@ export class RedisIntake implements Intake, Fleet {
     this.#options = options;
   }
 
+  /** A producer appends what a durable spool holds; a flusher-only process leaves it to the sluice. */
+  get takesSpool(): boolean {
+    return this.#options.role !== 'flusher';
+  }
+
   start(context: IntakeContext): void {
     const { options } = { options: this.#options };
     const redis = (this.#redis = new FleetRedis(options.url, options.cluster));
-    if (options.role !== 'flusher') this.#appender = new StreamAppender(redis, options, context.logger);
+    this.#clock = context.clock;
+    if (options.role !== 'flusher') {
+      const front =
+        context.spool.durable === true
+          ? { spool: new SpoolInFront(context.spool, options.keyPrefix), installed: new Set(context.destinations.map((entry) => entry.destination.name)) }
+          : undefined;
+      try {
+        this.#appender = new StreamAppender(redis, options, context.logger, front);
+      } catch (error) {
+        redis.close();
+        throw error;
+      }
+    }
     if (options.role !== 'producer') {
       this.#flusher = new FleetFlusher({
         redis,
@@ -37,6 +58,7 @@ export class RedisIntake implements Intake, Fleet {
         clock: context.clock,
         logger: context.logger,
         stats: this.#stats,
+        routeStats: this.#routeStats,
         holdProcess: options.role === 'flusher',
       });
       this.#flusher.start();
@@ -60,6 +82,14 @@ export class RedisIntake implements Intake, Fleet {
 
   get pendingBytes(): number {
     return this.#appender?.bufferedBytes ?? 0;
+  }
+
+  /**
+   * Per route: what this process's producer has not yet appended (pending), and what its shard
+   * owners delivered (late objects apart) or failed to deliver, within the last hour.
+   */
+  health(): RouteHealth[] {
+    return this.#routeStats.report(this.#appender?.pending() ?? [], this.#clock?.now() ?? Date.now());
   }
 
   /** What this process's flusher has done so far (a copy). */

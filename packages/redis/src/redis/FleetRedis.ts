@@ -26,7 +26,7 @@ export function redactedUrl(url: string): string {
  * The one connection (or Cluster client) of a process in fleet mode, and the scripts it runs.
  * ioredis: commands wait in its queue while Redis is away (no per-request retry limit) and are
  * sent again after a reconnect, which the append script makes harmless; auto-pipelining puts
- * the commands of one tick of the event loop into one round trip per node.
+ * the small commands of one tick of the event loop into one round trip per node.
  */
 export class FleetRedis {
   readonly client: Redis | Cluster;
@@ -37,14 +37,19 @@ export class FleetRedis {
   constructor(url: string, cluster: boolean) {
     this.url = redactedUrl(url);
     const parsed = new URL(url);
+    // An append is one large command per shard, written as is: pipelining it with others
+    // would only copy its bytes once more into a joint buffer.
+    const autoPipeliningIgnoredCommands = ['sluiceAppend'];
     const common = {
       maxRetriesPerRequest: null,
       enableAutoPipelining: true,
+      autoPipeliningIgnoredCommands,
       retryStrategy: (times: number) => Math.min(50 * times, 1_000),
     };
     this.client = cluster
       ? new Cluster([{ host: parsed.hostname, port: Number(parsed.port || 6379) }], {
           enableAutoPipelining: true,
+          autoPipeliningIgnoredCommands,
           clusterRetryStrategy: common.retryStrategy,
           redisOptions: {
             maxRetriesPerRequest: null,

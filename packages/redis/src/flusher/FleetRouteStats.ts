@@ -1,0 +1,96 @@
+import type { RouteHealth } from '@sluice/core';
+
+/** A route's figures that no live chunk or batch holds: what was delivered or failed. */
+interface Counters {
+  deliveredEvents: number;
+  deliveredObjects: number;
+  lastDeliveryAt: number | undefined;
+  lastError: { readonly at: number; readonly code: string; readonly message: string } | undefined;
+  retries: number;
+  lateEvents: number;
+  lateObjects: number;
+  touchedAt: number;
+}
+
+/** Records a producer holds that Redis does not have yet, by route. */
+export interface PendingChunk {
+  readonly destination: string;
+  readonly routeId: string;
+  readonly events: number;
+  readonly bytes: number;
+  readonly firstTime: number;
+}
+
+/** A route untouched this long leaves the report, so ever new prefixes keep memory flat. */
+const FORGET_AFTER_MS = 3_600_000;
+
+/**
+ * This process's fleet figures per route for `sluice.health()`: what its shard owners
+ * delivered (late objects counted apart) or failed to, and what its producer has not yet
+ * appended to Redis.
+ */
+export class FleetRouteStats {
+  /** By destination, then route id. */
+  readonly #routes = new Map<string, Map<string, Counters>>();
+
+  delivered(destination: string, routeId: string, events: number, late: boolean, at: number): void {
+    const entry = this.#entry(destination, routeId, at);
+    entry.deliveredEvents += events;
+    entry.deliveredObjects += 1;
+    if (late) {
+      entry.lateEvents += events;
+      entry.lateObjects += 1;
+    }
+    entry.lastDeliveryAt = at;
+    entry.lastError = undefined;
+  }
+
+  failed(destination: string, routeId: string, error: unknown, at: number): void {
+    const entry = this.#entry(destination, routeId, at);
+    entry.retries += 1;
+    const { code, name, message } = (error ?? {}) as { code?: unknown; name?: unknown; message?: unknown };
+    entry.lastError = { at, code: typeof code === 'string' ? code : typeof name === 'string' ? name : 'Error', message: typeof message === 'string' ? message : String(error) };
+  }
+
+  /** One line per route delivered to or failed for within the last hour, or pending here. */
+  report(pending: Iterable<PendingChunk>, now: number): RouteHealth[] {
+    const lines = new Map<string, { -readonly [K in keyof RouteHealth]: RouteHealth[K] }>();
+    const line = (destination: string, route: string, counters?: Counters) => {
+      const id = `${destination}\u0000${route}`;
+      let found = lines.get(id);
+      if (!found) {
+        const { touchedAt: _, ...figures } = counters ?? this.#routes.get(destination)?.get(route) ?? emptyCounters(0);
+        found = { destination, route, ...figures, pendingEvents: 0, pendingBytes: 0, oldestPendingAt: undefined, deadLetters: 0 };
+        lines.set(id, found);
+      }
+      return found;
+    };
+    for (const [destination, routes] of this.#routes) {
+      for (const [route, counters] of routes) {
+        if (counters.touchedAt < now - FORGET_AFTER_MS) routes.delete(route);
+        else line(destination, route, counters);
+      }
+      if (routes.size === 0) this.#routes.delete(destination);
+    }
+    for (const chunk of pending) {
+      const found = line(chunk.destination, chunk.routeId);
+      found.pendingEvents += chunk.events;
+      found.pendingBytes += chunk.bytes;
+      found.oldestPendingAt = Math.min(found.oldestPendingAt ?? chunk.firstTime, chunk.firstTime);
+    }
+    return [...lines.values()];
+  }
+
+  #entry(destination: string, routeId: string, at: number): Counters {
+    let routes = this.#routes.get(destination);
+    if (!routes) this.#routes.set(destination, (routes = new Map<string, Counters>()));
+    let entry = routes.get(routeId);
+    if (!entry) routes.set(routeId, (entry = emptyCounters(at)));
+    entry.touchedAt = at;
+    return entry;
+  }
+}
+
+function emptyCounters(at: number): Counters {
+  return { deliveredEvents: 0, deliveredObjects: 0, lastDeliveryAt: undefined, lastError: undefined, retries: 0, lateEvents: 0, lateObjects: 0, touchedAt: at };
+}
