@@ -2,7 +2,8 @@ import { ContainerModule } from 'inversify';
 import type { Batcher } from '../src/batch/Batcher.js';
 import type { SluiceOptionsInput } from '../src/config.js';
 import { createSluice } from '../src/createSluice.js';
-import { BATCHER, CLOCK, DESTINATION, LOGGER, SPOOL } from '../src/di/tokens.js';
+import { BATCHER, CLOCK, DESTINATION, INTAKE, LOGGER, SPOOL } from '../src/di/tokens.js';
+import type { Intake } from '../src/intake/Intake.js';
 import type { Logger } from '../src/log/Logger.js';
 import type { Spool } from '../src/spool/Spool.js';
 import { ManualClock } from '../src/testing/ManualClock.js';
@@ -21,6 +22,8 @@ export interface RecordingSluiceOptions {
   readonly destinations?: RecordingDestination[];
   readonly spool?: Spool;
   readonly logger?: Logger;
+  /** An intake (fleet mode): accepted records go to it instead of local batches. */
+  readonly intake?: Intake;
   readonly sluice?: SluiceOptionsInput;
 }
 
@@ -44,6 +47,7 @@ export function recordingSluice(options: RecordingSluiceOptions = {}) {
         bind(BATCHER).toConstantValue(minuteRule(options.maxEvents));
         if (options.spool) bind(SPOOL).toConstantValue(options.spool);
         if (options.logger) bind(LOGGER).toConstantValue(options.logger);
+        if (options.intake) bind(INTAKE).toConstantValue(options.intake);
         for (const destination of destinations) bind(DESTINATION).toConstantValue(destination);
       }),
     ],

@@ -2,16 +2,11 @@ import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFaultProxy, startRedis, startS3Server, type FaultProxy, type TestRedis, type TestS3Server } from '@sluice/test-support';
-import { persistedIds, readBucket, startFleetProcess, statsOf, waitUntil, type FleetProcess, type FleetProcessConfig } from '../test-support/fleet.js';
+import { drained, persistedIds, readBucket, startFleetProcess, statsOf, waitUntil, type FleetProcess, type FleetProcessConfig } from '../test-support/fleet.js';
 
 const SHARDS = 4;
 const WINDOW_MS = 3_000;
 const isPart = (method: string | undefined, url: string | undefined) => method === 'PUT' && /[?&]partNumber=/.test(url ?? '');
-
-async function drained(redis: Redis): Promise<boolean> {
-  for (let shard = 0; shard < SHARDS; shard += 1) if ((await redis.xlen(`{sluice:${shard}}:log`)) > 0) return false;
-  return true;
-}
 
 /** A flusher behind its own fault proxy, so the test knows whose upload a part belongs to. */
 interface Flusher {
@@ -79,7 +74,7 @@ describe('fleet mode when flushers die or stall', () => {
    * its upload returned, which is after its own abort or its post-Complete cleanup of the key.
    */
   async function expectExactlyOnce(persisted: string[]): Promise<void> {
-    await waitUntil('the streams are delivered and trimmed', () => drained(redis));
+    await waitUntil('the streams are delivered and trimmed', () => drained(redis, SHARDS));
     const { seen, objectsPerWindow } = await readBucket(s3, 'fleet', WINDOW_MS);
     expect(persisted.filter((id) => seen.get(id) !== 1)).toEqual([]);
     expect([...seen].filter(([, n]) => n !== 1)).toEqual([]);

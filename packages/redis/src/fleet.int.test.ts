@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startRedis, startS3Server, type TestRedis, type TestS3Server } from '@sluice/test-support';
-import { readBucket, startFleetProcess, waitUntil, type FleetProcess } from '../test-support/fleet.js';
+import { drained, readBucket, startFleetProcess, waitUntil, type FleetProcess } from '../test-support/fleet.js';
 
 const SHARDS = 8;
 const WINDOW_MS = 2_000;
@@ -9,12 +9,6 @@ const ROUTES = 20;
 const PRODUCERS = 4;
 const FLUSHERS = 3;
 const EVENTS_PER_PRODUCER = Number(process.env.SLUICE_FLEET_TEST_EVENTS ?? 50_000);
-
-/** True once every shard's stream is empty: everything appended was delivered and trimmed. */
-async function drained(redis: Redis): Promise<boolean> {
-  for (let shard = 0; shard < SHARDS; shard += 1) if ((await redis.xlen(`{sluice:${shard}}:log`)) > 0) return false;
-  return true;
-}
 
 describe('fleet mode', () => {
   let s3: TestS3Server;
@@ -47,7 +41,7 @@ describe('fleet mode', () => {
     const persisted = producers.flatMap((p) => p.lines.filter((line) => line !== 'done' && line !== 'backpressure'));
     expect(persisted).toHaveLength(PRODUCERS * EVENTS_PER_PRODUCER);
 
-    await waitUntil('the streams are delivered and trimmed', () => drained(redis));
+    await waitUntil('the streams are delivered and trimmed', () => drained(redis, SHARDS));
     const { seen, objectsPerWindow } = await readBucket(s3, 'fleet', WINDOW_MS);
     expect(persisted.filter((id) => seen.get(id) !== 1)).toEqual([]);
     expect(seen.size).toBe(persisted.length);

@@ -7,7 +7,7 @@ import { s3Module } from '@sluice/s3';
 import { FileSpool, fileSpoolModule, parseFileSpoolOptions } from '@sluice/spool-file';
 import { temporarySpoolDirectory } from '@sluice/spool-file/testing';
 import { fleetModule, shardOf } from './index.js';
-import { persistedIds, readBucket, startFleetProcess, waitUntil, type FleetProcess, type FleetProcessConfig } from '../test-support/fleet.js';
+import { drained, persistedIds, readBucket, startFleetProcess, waitUntil, type FleetProcess, type FleetProcessConfig } from '../test-support/fleet.js';
 
 const SHARDS = 4;
 const WINDOW_MS = 3_000;
@@ -22,11 +22,6 @@ async function eventsInRedis(redis: Redis): Promise<number> {
     }
   }
   return events;
-}
-
-async function drained(redis: Redis): Promise<boolean> {
-  for (let shard = 0; shard < SHARDS; shard += 1) if ((await redis.xlen(`{sluice:${shard}}:log`)) > 0) return false;
-  return true;
 }
 
 describe('fleet mode with a file spool in front of Redis', () => {
@@ -95,7 +90,7 @@ describe('fleet mode with a file spool in front of Redis', () => {
 
     const flusher = startFleetProcess({ ...common(), role: 'flusher' });
     processes.push(flusher);
-    await waitUntil('the streams are delivered and trimmed', () => drained(redis));
+    await waitUntil('the streams are delivered and trimmed', () => drained(redis, SHARDS));
     const { seen } = await readBucket(s3, 'fleet', WINDOW_MS);
     expect(persisted.filter((id) => seen.get(id) !== 1)).toEqual([]);
     expect([...seen].filter(([, n]) => n !== 1)).toEqual([]);

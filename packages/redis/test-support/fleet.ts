@@ -3,6 +3,7 @@ import path from 'node:path';
 import { setTimeout as pause } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import type { Redis } from 'ioredis';
 import type { TestS3Server } from '@sluice/test-support';
 
 // Runs on the packages' build (dist), as an application would: `npm test` builds first.
@@ -91,6 +92,12 @@ export async function waitUntil(what: string, condition: () => boolean | Promise
     if (Date.now() > until) throw new Error(`gave up waiting: ${what}`);
     await pause(everyMs);
   }
+}
+
+/** True once each of the `shards` streams is empty: everything appended was delivered and trimmed. */
+export async function drained(redis: Pick<Redis, 'xlen'>, shards: number): Promise<boolean> {
+  for (let shard = 0; shard < shards; shard += 1) if ((await redis.xlen(`{sluice:${shard}}:log`)) > 0) return false;
+  return true;
 }
 
 export interface BucketContents {

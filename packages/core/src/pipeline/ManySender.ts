@@ -1,11 +1,11 @@
 import type { Route } from '../destination/Destination.js';
 import { BackpressureError } from '../errors/BackpressureError.js';
-import { EventTooLargeError } from '../errors/EventTooLargeError.js';
 import { SluiceError } from '../errors/SluiceError.js';
 import type { EventIds } from '../ids/EventIds.js';
 import type { CommonSendParams } from '../send/SendApi.js';
 import type { RefusedSend, SendManyResult } from '../send/SendManyResult.js';
 import type { Clock } from '../time/Clock.js';
+import { assertEventSize } from './assertEventSize.js';
 import type { Batch } from './Batch.js';
 import { asSpoolError, type BatchAssembler } from './BatchAssembler.js';
 import { STREAM_RUN_BYTES, type BatchStreamer } from './BatchStreamer.js';
@@ -74,10 +74,7 @@ export class ManySender {
         ({ payload, id: givenId } = (params ?? {}) as CommonSendParams);
         route = registry.route(entry, params, payload, givenId);
         record = entry.destination.serializer.encode(payload);
-        if (record.length * 3 > maxEventBytes) {
-          const exact = Buffer.byteLength(record);
-          if (exact > maxEventBytes) throw new EventTooLargeError(exact, maxEventBytes);
-        }
+        assertEventSize(record, maxEventBytes);
       } catch (error) {
         if (!(error instanceof SluiceError)) {
           commit();

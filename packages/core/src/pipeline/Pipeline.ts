@@ -5,7 +5,6 @@ import type { EventTime } from '../batch/EventTime.js';
 import type { SluiceOptions } from '../config.js';
 import type { Destination } from '../destination/Destination.js';
 import { ClosedError } from '../errors/ClosedError.js';
-import { EventTooLargeError } from '../errors/EventTooLargeError.js';
 import { EventIds } from '../ids/EventIds.js';
 import type { DeliveryLedger } from '../ledger/DeliveryLedger.js';
 import { closeParts } from '../lifecycle/closeParts.js';
@@ -24,6 +23,7 @@ import type { Batch } from './Batch.js';
 import { DeadLetters } from './DeadLetters.js';
 import { Deliveries } from './Deliveries.js';
 import { DestinationRegistry, type RegisteredDestination } from './DestinationRegistry.js';
+import { assertEventSize } from './assertEventSize.js';
 import { drainWithin } from './drainWithin.js';
 import { ManySender } from './ManySender.js';
 import { startHousekeeping } from './housekeeping.js';
@@ -174,14 +174,7 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
     const { payload, id: givenId } = (params ?? {}) as CommonSendParams;
     const route = this.#registry.route(entry, params, payload, givenId);
     const record = entry.destination.serializer.encode(payload);
-    // Counted as characters, its exact UTF-8 size for ASCII; the spool reports the rest as
-    // soon as it has the bytes (see SpoolBatch.append). Only an event that could be over the
-    // limit is measured exactly here.
-    const maxEventBytes = this.#parts.options.maxEventBytes;
-    if (record.length * 3 > maxEventBytes) {
-      const exact = Buffer.byteLength(record);
-      if (exact > maxEventBytes) throw new EventTooLargeError(exact, maxEventBytes);
-    }
+    assertEventSize(record, this.#parts.options.maxEventBytes);
     if (this.#parts.intake) {
       const receipt = sendToIntake(this.#parts.intake, entry, route, record, payload, this.#parts.clock, givenId ?? this.#ids.format(this.#ids.next()));
       this.#accepted.events += 1;

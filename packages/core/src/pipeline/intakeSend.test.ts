@@ -1,11 +1,7 @@
-import { ContainerModule } from 'inversify';
 import { describe, expect, it } from 'vitest';
-import { minuteRule } from '../../test-support/recordingSluice.js';
-import { BATCHER, DESTINATION, INTAKE } from '../di/tokens.js';
+import { recordingSluice } from '../../test-support/recordingSluice.js';
 import { BackpressureError } from '../errors/BackpressureError.js';
 import type { Intake, IntakeRecord } from '../intake/Intake.js';
-import { createSluice } from '../createSluice.js';
-import { RecordingDestination } from '../testing/RecordingDestination.js';
 
 /** An intake that keeps what it is given, refusing with backpressure past `limit` records. */
 function recordingIntake(limit = Infinity) {
@@ -27,19 +23,7 @@ function recordingIntake(limit = Infinity) {
 
 function intakeSluice(limit?: number) {
   const { intake, records } = recordingIntake(limit);
-  const destination = new RecordingDestination();
-  const sluice = createSluice({
-    drainOnExit: false,
-    logLevel: 'silent',
-    modules: [
-      new ContainerModule(({ bind }) => {
-        bind(INTAKE).toConstantValue(intake);
-        bind(DESTINATION).toConstantValue(destination);
-        bind(BATCHER).toConstantValue(minuteRule());
-      }),
-    ],
-  });
-  return { sluice, records, destination };
+  return { ...recordingSluice({ intake }), records };
 }
 
 describe('sendMany with an intake (fleet mode)', () => {
