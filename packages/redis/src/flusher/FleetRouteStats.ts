@@ -9,6 +9,8 @@ interface Counters {
   retries: number;
   lateEvents: number;
   lateObjects: number;
+  /** Batches of the route this process moved to the dead letters. */
+  deadLetters: number;
   touchedAt: number;
 }
 
@@ -52,6 +54,11 @@ export class FleetRouteStats {
     entry.lastError = { at, code: typeof code === 'string' ? code : typeof name === 'string' ? name : 'Error', message: typeof message === 'string' ? message : String(error) };
   }
 
+  /** A batch of the route moved to the dead letters: the route shows as failing until it has none listed here. */
+  dead(destination: string, routeId: string, at: number): void {
+    this.#entry(destination, routeId, at).deadLetters += 1;
+  }
+
   /** One line per route delivered to or failed for within the last hour, or pending here. */
   report(pending: Iterable<PendingChunk>, now: number): RouteHealth[] {
     const lines = new Map<string, { -readonly [K in keyof RouteHealth]: RouteHealth[K] }>();
@@ -60,7 +67,7 @@ export class FleetRouteStats {
       let found = lines.get(id);
       if (!found) {
         const { touchedAt: _, ...figures } = counters ?? this.#routes.get(destination)?.get(route) ?? emptyCounters(0);
-        found = { destination, route, ...figures, pendingEvents: 0, pendingBytes: 0, oldestPendingAt: undefined, deadLetters: 0 };
+        found = { destination, route, ...figures, pendingEvents: 0, pendingBytes: 0, oldestPendingAt: undefined };
         lines.set(id, found);
       }
       return found;
@@ -92,5 +99,5 @@ export class FleetRouteStats {
 }
 
 function emptyCounters(at: number): Counters {
-  return { deliveredEvents: 0, deliveredObjects: 0, lastDeliveryAt: undefined, lastError: undefined, retries: 0, lateEvents: 0, lateObjects: 0, touchedAt: at };
+  return { deliveredEvents: 0, deliveredObjects: 0, lastDeliveryAt: undefined, lastError: undefined, retries: 0, lateEvents: 0, lateObjects: 0, deadLetters: 0, touchedAt: at };
 }

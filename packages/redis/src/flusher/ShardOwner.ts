@@ -1,5 +1,17 @@
 import { setTimeout as pause } from 'node:timers/promises';
-import { type BatchInfo, type BatchWindow, type Clock, type IntakeDestination, type Logger, SluiceError } from '@sluice/core';
+import {
+  type BatchInfo,
+  type BatchWindow,
+  type Clock,
+  type DeadLetterReason,
+  DeliveryError,
+  type IntakeContext,
+  type IntakeDestination,
+  type Logger,
+  retryDelay,
+  SluiceError,
+  type UploadResult,
+} from '@sluice/core';
 import type { FleetOptions } from '../config.js';
 import type { FleetRedis, StreamEntry } from '../redis/FleetRedis.js';
 import { type ShardKeys, shardKeys } from '../redis/shardKeys.js';
@@ -25,7 +37,13 @@ interface WindowBatch {
   /** Set when a seal marker closed it: the marker's id and the identifier derived from it. */
   markerId?: string;
   identifier?: string;
+  /** Failed attempts in a row by this owner, and when the first of them failed. */
+  failures: number;
+  firstFailureAt?: number;
 }
+
+/** Longest error message kept with a dead letter. */
+const MAX_REASON_CHARS = 1_000;
 
 export interface ShardOwnerParts {
   readonly redis: FleetRedis;
@@ -38,6 +56,8 @@ export interface ShardOwnerParts {
   readonly logger: Logger;
   readonly stats: FleetStats;
   readonly routeStats: FleetRouteStats;
+  /** The sluice's retry policy, dead-letter delay and events. */
+  readonly delivery: Pick<IntakeContext, 'retry' | 'deadLetterAfterMs' | 'emit'>;
   /** Called once when a script finds the lease gone: the owner has stopped itself. */
   readonly onLost: () => void;
 }
@@ -163,7 +183,7 @@ export class ShardOwner {
     const key = `${late ? 'late' : 'window'}\u0000${destination}\u0000${routeId}\u0000${window.start}`;
     let batch = this.#open.get(key);
     if (!batch) {
-      batch = { destination, routeId, target: JSON.parse(field('g')), window, late, firstId: entry.id, openedAt: Number(field('a')), bodies: [], events: 0, bytes: 0 };
+      batch = { destination, routeId, target: JSON.parse(field('g')), window, late, firstId: entry.id, openedAt: Number(field('a')), bodies: [], events: 0, bytes: 0, failures: 0 };
       this.#open.set(key, batch);
     }
     batch.bodies.push(body);
@@ -188,47 +208,137 @@ export class ShardOwner {
     this.#uploading = this.#uploadAll().finally(() => (this.#uploading = undefined));
   }
 
-  /** Uploads sealed batches in stream order, committing after each; a failure is retried with backoff. */
+  /**
+   * Uploads sealed batches in stream order, committing after each. A failure is retried with
+   * the sluice's retry policy; a batch refused for good (a permanent error), or still failing
+   * after deadLetterAfterMs, moves to the shard's dead letters so the shard goes on.
+   */
   async #uploadAll(): Promise<void> {
-    let failures = 0;
     while (!this.#stopped && this.#sealed.length > 0) {
       const batch = this.#sealed[0] as WindowBatch;
+      let result: UploadResult;
       try {
-        await this.#upload(batch);
+        result = await this.#upload(batch);
       } catch (error) {
         if (this.#halted()) return;
-        failures += 1;
-        this.#parts.stats.failedUploads += 1;
-        this.#parts.routeStats.failed(batch.destination, batch.routeId, error, this.#parts.clock.now());
-        this.#parts.logger.warn('uploading a fleet batch failed; will retry', { shard: this.shard, route: batch.routeId, error: String(error) });
-        await this.#pause(Math.min(100 * 2 ** failures, 5_000));
+        const retryInMs = this.#failed(batch, error);
+        if (retryInMs === undefined) {
+          if (!(await this.#bury(batch, error))) await this.#pause(this.#parts.options.pollIntervalMs);
+        } else await this.#pause(retryInMs);
         continue;
       }
-      failures = 0;
       this.#sealed.shift();
-      const { stats } = this.#parts;
+      const { stats, clock } = this.#parts;
+      const now = clock.now();
       stats.deliveredObjects += 1;
       stats.deliveredEvents += batch.events;
       if (batch.late) {
         stats.lateObjects += 1;
         stats.lateEvents += batch.events;
       }
-      this.#parts.routeStats.delivered(batch.destination, batch.routeId, batch.events, batch.late, this.#parts.clock.now());
+      this.#parts.routeStats.delivered(batch.destination, batch.routeId, batch.events, batch.late, now);
       this.#newlyDone.push({ identifier: batch.identifier as string, markerId: batch.markerId as string });
+      this.#parts.delivery.emit('delivered', {
+        destination: batch.destination,
+        route: batch.routeId,
+        key: this.#key(batch) ?? '',
+        location: result.location,
+        bytes: result.bytes,
+        parts: result.parts,
+        alreadyExisted: result.alreadyExisted,
+        events: batch.events,
+        recordBytes: batch.bytes,
+        openedAt: batch.openedAt,
+        deliveredAt: now,
+        attempts: batch.failures + 1,
+      });
       await this.#commit();
     }
   }
 
-  async #upload(batch: WindowBatch): Promise<void> {
-    const part = this.#parts.destinations.get(batch.destination);
-    if (!part) {
-      throw new SluiceError(
-        'SLUICE_WIRING',
-        `Shard ${this.shard} holds records for the destination "${batch.destination}", which this flusher does not install: give every flusher the same destination modules as the producers.`,
-      );
+  /** Counts and reports a failed attempt; returns when to try again, or undefined to give the batch up. */
+  #failed(batch: WindowBatch, error: unknown): number | undefined {
+    const { stats, clock, delivery, logger } = this.#parts;
+    const now = clock.now();
+    batch.failures += 1;
+    batch.firstFailureAt ??= now;
+    stats.failedUploads += 1;
+    this.#parts.routeStats.failed(batch.destination, batch.routeId, error, now);
+    const retryable = !(error instanceof DeliveryError) || error.retryable;
+    // A shard is delivered in order: a batch waiting out a permanent error would hold every route of the shard.
+    const giveUp = !retryable || now - batch.firstFailureAt >= delivery.deadLetterAfterMs;
+    const retryInMs = giveUp ? 0 : retryDelay(delivery.retry, batch.failures, true);
+    delivery.emit('deliveryError', {
+      destination: batch.destination,
+      route: batch.routeId,
+      key: this.#key(batch),
+      events: batch.events,
+      attempt: batch.failures,
+      retryable,
+      retryInMs,
+      code: errorCode(error),
+      error,
+    });
+    logger[retryable ? 'warn' : 'error'](giveUp ? 'uploading a fleet batch failed; moving it to the dead letters' : 'uploading a fleet batch failed; will retry', {
+      shard: this.shard,
+      route: batch.routeId,
+      attempt: batch.failures,
+      error: String(error),
+    });
+    return giveUp ? undefined : retryInMs;
+  }
+
+  /**
+   * Moves a batch given up on to the shard's dead letters (lease checked in the same script,
+   * with its delivered note), then commits past it. Returns false if Redis failed: the batch
+   * stays first and is tried again.
+   */
+  async #bury(batch: WindowBatch, error: unknown): Promise<boolean> {
+    const { redis, holder, clock, stats, delivery, logger } = this.#parts;
+    const now = clock.now();
+    const reason: DeadLetterReason = {
+      at: now,
+      code: errorCode(error),
+      message: (error instanceof Error ? error.message : String(error)).slice(0, MAX_REASON_CHARS),
+      attempts: batch.failures,
+      firstFailureAt: batch.firstFailureAt ?? now,
+    };
+    const key = this.#key(batch);
+    const identifier = batch.identifier as string;
+    const markerId = batch.markerId as string;
+    const fields: (string | number | Buffer)[] = [
+      ...['d', batch.destination, 'r', batch.routeId, 'g', JSON.stringify(batch.target ?? null)],
+      ...['w', batch.window.start, 'e', batch.window.end, 'a', batch.openedAt, 'n', batch.events, 'b', Buffer.concat(batch.bodies)],
+      ...['i', identifier, 'k', key ?? '', 'l', batch.late ? 1 : 0],
+      ...['c', reason.code, 'm', reason.message, 't', reason.at, 'f', reason.firstFailureAt, 'x', reason.attempts],
+    ];
+    let ok: number;
+    try {
+      ok = Number(await redis.scripts.sluiceDead(this.#keys.lease, this.#keys.dead, this.#keys.done, this.#keys.bytes, holder, identifier, markerId, batch.bytes, ...fields));
+    } catch (failure) {
+      if (this.#halted()) return true;
+      logger.warn('moving a fleet batch to the dead letters failed; retrying', { shard: this.shard, route: batch.routeId, error: String(failure) });
+      return false;
     }
-    const { serializer, keyFormatter, uploader } = part.destination;
-    const info: BatchInfo = {
+    if (ok !== 1) {
+      this.#lose();
+      return true;
+    }
+    this.#sealed.shift();
+    // Noted in Redis by the script; forgotten by the commit that trims its marker.
+    this.#done.set(identifier, markerId);
+    stats.deadLetters += 1;
+    stats.deadLetterEvents += batch.events;
+    this.#parts.routeStats.dead(batch.destination, batch.routeId, now);
+    const letter = { identifier, destination: batch.destination, route: batch.routeId, key, events: batch.events, bytes: batch.bytes, reason };
+    logger.error('fleet batch moved to the dead letters; replay it with sluice replay --redis once the cause is fixed', { shard: this.shard, ...letter });
+    delivery.emit('deadLetter', letter);
+    await this.#commit();
+    return true;
+  }
+
+  #info(batch: WindowBatch): BatchInfo {
+    return {
       identity: {
         routeId: batch.routeId,
         windowStart: batch.window.start,
@@ -243,11 +353,31 @@ export class ShardOwner {
       events: batch.events,
       bytes: batch.bytes,
     };
+  }
+
+  /** The object key the batch is (or would have been) stored under; undefined if its destination is not installed here. */
+  #key(batch: WindowBatch): string | undefined {
+    const part = this.#parts.destinations.get(batch.destination);
+    if (!part) return undefined;
+    const { keyFormatter, serializer } = part.destination;
+    return keyFormatter.format(this.#info(batch), serializer.extension);
+  }
+
+  async #upload(batch: WindowBatch): Promise<UploadResult> {
+    const part = this.#parts.destinations.get(batch.destination);
+    if (!part) {
+      throw new SluiceError(
+        'SLUICE_WIRING',
+        `Shard ${this.shard} holds records for the destination "${batch.destination}", which this flusher does not install: give every flusher the same destination modules as the producers.`,
+      );
+    }
+    const { serializer, keyFormatter, uploader } = part.destination;
+    const info = this.#info(batch);
     const body = serializer.serialize(batch.bodies);
     try {
       // Never a first attempt: a previous owner may have died mid-upload of this very key, and
       // the uploader aborts what it left before uploading.
-      await uploader.upload({ batch: info, key: keyFormatter.format(info, serializer.extension), body, contentType: serializer.contentType, signal: this.#controller.signal, firstAttempt: false });
+      return await uploader.upload({ batch: info, key: keyFormatter.format(info, serializer.extension), body, contentType: serializer.contentType, signal: this.#controller.signal, firstAttempt: false });
     } finally {
       body.destroy();
     }
@@ -329,4 +459,10 @@ export class ShardOwner {
     // I/O cadence, not time logic: a real timer, unref'd, cut short by stop().
     return pause(ms, undefined, { signal: this.#controller.signal, ref: false }).catch(() => {});
   }
+}
+
+function errorCode(error: unknown): string {
+  if (error instanceof DeliveryError) return error.destinationCode;
+  if (error instanceof SluiceError) return error.code;
+  return (error as { name?: string } | undefined)?.name ?? 'Error';
 }

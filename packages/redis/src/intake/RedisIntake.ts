@@ -59,6 +59,7 @@ export class RedisIntake implements Intake, Fleet {
         logger: context.logger,
         stats: this.#stats,
         routeStats: this.#routeStats,
+        delivery: { retry: context.retry, deadLetterAfterMs: context.deadLetterAfterMs, emit: context.emit },
         holdProcess: options.role === 'flusher',
       });
       this.#flusher.start();
