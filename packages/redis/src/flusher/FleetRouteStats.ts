@@ -47,11 +47,11 @@ export class FleetRouteStats {
     entry.lastError = undefined;
   }
 
-  failed(destination: string, routeId: string, error: unknown, at: number): void {
+  /** A failed attempt, with the destination's error code (NoSuchBucket, AccessDenied). */
+  failed(destination: string, routeId: string, code: string, message: string, at: number): void {
     const entry = this.#entry(destination, routeId, at);
     entry.retries += 1;
-    const { code, name, message } = (error ?? {}) as { code?: unknown; name?: unknown; message?: unknown };
-    entry.lastError = { at, code: typeof code === 'string' ? code : typeof name === 'string' ? name : 'Error', message: typeof message === 'string' ? message : String(error) };
+    entry.lastError = { at, code, message };
   }
 
   /** A batch of the route moved to the dead letters: the route shows as failing until it has none listed here. */

@@ -263,7 +263,8 @@ export class ShardOwner {
     batch.failures += 1;
     batch.firstFailureAt ??= now;
     stats.failedUploads += 1;
-    this.#parts.routeStats.failed(batch.destination, batch.routeId, error, now);
+    const code = errorCode(error);
+    this.#parts.routeStats.failed(batch.destination, batch.routeId, code, error instanceof Error ? error.message : String(error), now);
     const retryable = !(error instanceof DeliveryError) || error.retryable;
     // A shard is delivered in order: a batch waiting out a permanent error would hold every route of the shard.
     const giveUp = !retryable || now - batch.firstFailureAt >= delivery.deadLetterAfterMs;
@@ -276,7 +277,7 @@ export class ShardOwner {
       attempt: batch.failures,
       retryable,
       retryInMs,
-      code: errorCode(error),
+      code,
       error,
     });
     logger[retryable ? 'warn' : 'error'](giveUp ? 'uploading a fleet batch failed; moving it to the dead letters' : 'uploading a fleet batch failed; will retry', {
