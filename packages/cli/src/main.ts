@@ -96,7 +96,7 @@ export async function main(argv: readonly string[], io: CliIo, signals?: SignalS
 /** The fleet flags, alone: a spool flag with --redis is a mistake worth naming. */
 function fleetArgs(values: Record<string, string | boolean | string[] | undefined>): FleetArgs {
   if (values.spool !== undefined || values.config !== undefined) throw new CommandError('--redis lists the fleet\'s dead letters: give it without --spool or --config', EXIT.usage);
-  return values as FleetArgs;
+  return values;
 }
 
 function usageError(problem: string, command: string, io: CliIo): number {
