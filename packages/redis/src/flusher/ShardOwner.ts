@@ -18,6 +18,7 @@ import { type ShardKeys, shardKeys } from '../redis/shardKeys.js';
 import { compareIds, nextId } from '../redis/streamIds.js';
 import type { FleetRouteStats } from './FleetRouteStats.js';
 import type { FleetStats } from './FleetStats.js';
+import { splitByCaps } from './splitByCaps.js';
 import { windowBatchIdentifier } from './windowBatchIdentifier.js';
 
 /** The records of one route-window (or of its late records) read from the shard, until delivered. */
@@ -32,6 +33,10 @@ interface WindowBatch {
   /** Accept time of its first record: the key's timestamp. */
   readonly openedAt: number;
   readonly bodies: Buffer[];
+  /** Accept time of each body's first record (for the key of a piece the caps cut). */
+  readonly openedAts: number[];
+  /** Which of the objects the batcher's caps cut the route-window into (0 if not cut). */
+  piece: number;
   events: number;
   bytes: number;
   /** Set when a seal marker closed it: the marker's id and the identifier derived from it. */
@@ -166,10 +171,10 @@ export class ShardOwner {
       for (const [key, batch] of this.#open) {
         if (!batch.late && batch.window.end > this.#sealedUpTo) continue;
         this.#open.delete(key);
-        batch.markerId = entry.id;
-        batch.identifier = windowBatchIdentifier(this.#parts.options.keyPrefix, this.shard, batch.destination, batch.routeId, batch.window.start, batch.late, entry.id);
-        if (this.#done.has(batch.identifier)) this.#parts.stats.skippedDelivered += 1;
-        else this.#sealed.push(batch);
+        for (const piece of this.#pieces(batch, entry.id)) {
+          if (this.#done.has(piece.identifier as string)) this.#parts.stats.skippedDelivered += 1;
+          else this.#sealed.push(piece);
+        }
       }
       return;
     }
@@ -183,12 +188,25 @@ export class ShardOwner {
     const key = `${late ? 'late' : 'window'}\u0000${destination}\u0000${routeId}\u0000${window.start}`;
     let batch = this.#open.get(key);
     if (!batch) {
-      batch = { destination, routeId, target: JSON.parse(field('g')), window, late, firstId: entry.id, openedAt: Number(field('a')), bodies: [], events: 0, bytes: 0, failures: 0 };
+      batch = { destination, routeId, target: JSON.parse(field('g')), window, late, firstId: entry.id, openedAt: Number(field('a')), bodies: [], openedAts: [], piece: 0, events: 0, bytes: 0, failures: 0 };
       this.#open.set(key, batch);
     }
     batch.bodies.push(body);
+    batch.openedAts.push(Number(field('a')));
     batch.events += Number(field('n'));
     batch.bytes += body.length;
+  }
+
+  /**
+   * A sealed route-window as the objects to write: one, or several when its records pass the
+   * batcher's caps, each named from the marker and its piece number (the same at every owner).
+   */
+  #pieces(batch: WindowBatch, markerId: string): WindowBatch[] {
+    const name = (piece: number) => windowBatchIdentifier(this.#parts.options.keyPrefix, this.shard, batch.destination, batch.routeId, batch.window.start, batch.late, markerId, piece);
+    const batcher = this.#parts.destinations.get(batch.destination)?.batcher;
+    const pieces = batcher && splitByCaps(batch.bodies, batch.openedAts, batch.events, batch.bytes, batcher);
+    if (!pieces) return [Object.assign(batch, { markerId, identifier: name(0) })];
+    return pieces.map((piece, index) => ({ ...batch, ...piece, openedAts: [], piece: index, markerId, identifier: name(index) }));
   }
 
   /** Appends a seal marker when a window read here has been over for graceMs (or late records wait). */
@@ -343,7 +361,7 @@ export class ShardOwner {
       identity: {
         routeId: batch.routeId,
         windowStart: batch.window.start,
-        sequence: batch.late ? -1 : 0,
+        sequence: batch.late ? -1 - batch.piece : batch.piece,
         producerId: `${this.#parts.options.keyPrefix}:${this.shard}`,
         incarnation: batch.markerId as string,
       },
