@@ -37,6 +37,8 @@ export interface IntakeContext {
   /** The sluice's retry policy and dead-letter delay, for an intake that delivers batches itself. */
   readonly retry: RetryOptions;
   readonly deadLetterAfterMs: number;
+  /** How long the intake may keep what it holds per route (its state, its health counters) for a route left idle. */
+  readonly forgetIdleRoutesAfterMs: number;
   /** Emits one of the sluice's events (`delivered`, `deliveryError`, `deadLetter`) for what the intake delivered or gave up on. */
   readonly emit: <K extends IntakeEventName>(name: K, ...args: SluiceEvents[K]) => void;
 }

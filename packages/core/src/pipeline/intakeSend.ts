@@ -14,7 +14,7 @@ import type { DestinationRegistry, RegisteredDestination } from './DestinationRe
 export function intakeContext(
   registry: DestinationRegistry,
   parts: Pick<IntakeContext, 'clock' | 'logger' | 'spool' | 'emit'>,
-  options: Pick<SluiceOptions, 'retry' | 'deadLetterAfterMs'>,
+  options: Pick<SluiceOptions, 'retry' | 'deadLetterAfterMs' | 'forgetIdleRoutesAfterMs'>,
 ): IntakeContext {
   const destinations = registry.names().map((name) => registry.get(name));
   return {
@@ -22,6 +22,7 @@ export function intakeContext(
     ...parts,
     retry: options.retry,
     deadLetterAfterMs: options.deadLetterAfterMs,
+    forgetIdleRoutesAfterMs: options.forgetIdleRoutesAfterMs,
   };
 }
 

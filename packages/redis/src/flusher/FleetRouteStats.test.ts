@@ -3,7 +3,7 @@ import { FleetRouteStats } from './FleetRouteStats.js';
 
 describe('FleetRouteStats', () => {
   it('reports per route what was delivered, late objects apart, the last error until the next delivery, and what is pending here', () => {
-    const stats = new FleetRouteStats();
+    const stats = new FleetRouteStats(3_600_000);
     stats.delivered('s3', 's3://b/a/', 10, false, 1_000);
     stats.delivered('s3', 's3://b/a/', 2, true, 2_000);
     stats.failed('s3', 's3://b/c/', 'AccessDenied', 'Access Denied', 3_000);
@@ -17,7 +17,7 @@ describe('FleetRouteStats', () => {
   });
 
   it('forgets a route untouched for an hour, unless something of it is pending', () => {
-    const stats = new FleetRouteStats();
+    const stats = new FleetRouteStats(3_600_000);
     stats.delivered('s3', 's3://b/a/', 1, false, 0);
     stats.delivered('s3', 's3://b/b/', 1, false, 0);
     const report = stats.report([{ destination: 's3', routeId: 's3://b/b/', events: 1, bytes: 10, firstTime: 3_600_001 }], 3_600_001);

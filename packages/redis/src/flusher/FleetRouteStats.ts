@@ -23,8 +23,6 @@ export interface PendingChunk {
   readonly firstTime: number;
 }
 
-/** A route untouched this long leaves the report, so ever new prefixes keep memory flat. */
-const FORGET_AFTER_MS = 3_600_000;
 
 /**
  * This process's fleet figures per route for `sluice.health()`: what its shard owners
@@ -34,6 +32,9 @@ const FORGET_AFTER_MS = 3_600_000;
 export class FleetRouteStats {
   /** By destination, then route id. */
   readonly #routes = new Map<string, Map<string, Counters>>();
+
+  /** @param forgetAfterMs a route untouched this long leaves the report (forgetIdleRoutesAfterMs), so ever new prefixes keep memory flat. */
+  constructor(private readonly forgetAfterMs: number) {}
 
   delivered(destination: string, routeId: string, events: number, late: boolean, at: number): void {
     const entry = this.#entry(destination, routeId, at);
@@ -74,7 +75,7 @@ export class FleetRouteStats {
     };
     for (const [destination, routes] of this.#routes) {
       for (const [route, counters] of routes) {
-        if (counters.touchedAt < now - FORGET_AFTER_MS) routes.delete(route);
+        if (counters.touchedAt < now - this.forgetAfterMs) routes.delete(route);
         else line(destination, route, counters);
       }
       if (routes.size === 0) this.#routes.delete(destination);
