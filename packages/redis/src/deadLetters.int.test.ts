@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLOCK, createSluice, type DeadLetter } from '@sluice/core';
 import { ManualClock } from '@sluice/core/testing';
 import { s3Module } from '@sluice/s3';
-import { nextEvent, S3RVER_CREDENTIALS, startRedis, startS3Server, type TestRedis, type TestS3Server } from '@sluice/test-support';
+import { nextEvent, S3RVER_CREDENTIALS, startFaultProxy, startRedis, startS3Server, type TestRedis, type TestS3Server } from '@sluice/test-support';
 import { drained, readBucket, waitUntil } from '../test-support/fleet.js';
 import { FleetDeadLetters } from './admin/FleetDeadLetters.js';
 import { fleetModule } from './di/fleetModule.js';
@@ -90,6 +90,60 @@ describe('fleet dead letters', () => {
     } finally {
       letters.close();
       await sluice.close();
+    }
+  });
+
+  it('retries a batch that fails with a retryable error, holding its shard, and moves it aside once it has failed for deadLetterAfterMs', async () => {
+    const proxy = await startFaultProxy(s3.endpoint);
+    // Every upload of the route "slow" answers 503 SlowDown (a retryable error).
+    proxy.setRule((request) => ((request.url ?? '').startsWith('/fleet/slow/') ? 503 : undefined));
+    const clock = new ManualClock('2024-05-25T12:00:10Z');
+    const container = new Container();
+    const sluice = createSluice({
+      container,
+      logLevel: 'silent',
+      handleSignals: false,
+      deadLetterAfterMs: 60_000,
+      retry: { initialDelayMs: 1, maxDelayMs: 20 },
+      modules: [
+        new ContainerModule(({ bind }) => {
+          bind(CLOCK).toConstantValue(clock);
+        }),
+        s3Module({ endpoint: proxy.endpoint, forcePathStyle: true, credentials: S3RVER_CREDENTIALS, maxAttempts: 1 }),
+        fleetModule({ url: server.url, shards: 1, graceMs: 5_000, leaseMs: 2_000, pollIntervalMs: 20 }),
+      ],
+    });
+    const fleet = container.get(FLEET);
+    try {
+      // "slow" first: its batch comes first in the shard and holds the shard while it is retried.
+      for (let n = 0; n < 10; n += 1) sluice.send.s3({ bucket: 'fleet', prefix: n < 5 ? 'slow' : 'ok', payload: { id: `e${n}` } });
+      await sluice.flush();
+      const failed = nextEvent(sluice, 'deliveryError');
+      await clock.advanceTo('2024-05-25T12:01:06Z');
+      expect(await failed).toMatchObject({ route: 's3://fleet/slow/', retryable: true, code: 'SlowDown', attempt: 1 });
+      const secondFailure = new Promise<void>((resolve) => {
+        const listener = (event: { attempt: number }) => {
+          if (event.attempt < 2) return;
+          sluice.off('deliveryError', listener);
+          resolve();
+        };
+        sluice.on('deliveryError', listener);
+      });
+      await secondFailure;
+      // Retried, not given up on: nothing of the shard is delivered meanwhile.
+      expect(fleet.stats()).toMatchObject({ deadLetters: 0, deliveredObjects: 0 });
+      expect(await s3.keys('fleet')).toEqual([]);
+      const buried = nextEvent(sluice, 'deadLetter');
+      const delivered = nextEvent(sluice, 'delivered');
+      await clock.advanceTo('2024-05-25T12:02:06Z');
+      const letter = await buried;
+      expect(letter).toMatchObject({ route: 's3://fleet/slow/', events: 5, reason: { code: 'SlowDown', firstFailureAt: Date.parse('2024-05-25T12:01:06Z') } });
+      expect(letter.reason.attempts).toBeGreaterThanOrEqual(2);
+      // Then the shard goes on.
+      expect(await delivered).toMatchObject({ route: 's3://fleet/ok/', events: 5 });
+    } finally {
+      await sluice.close();
+      await proxy.close();
     }
   });
 
