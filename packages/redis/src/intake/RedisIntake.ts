@@ -18,7 +18,8 @@ import type { Fleet } from './Fleet.js';
 export class RedisIntake implements Intake, Fleet {
   readonly #options: FleetOptions;
   readonly #stats = emptyFleetStats();
-  #routeStats = new FleetRouteStats(3_600_000);
+  /** Replaced in start() by one that forgets idle routes after the sluice's forgetIdleRoutesAfterMs. */
+  #routeStats = new FleetRouteStats(Number.POSITIVE_INFINITY);
   #clock: Clock | undefined;
   #redis: FleetRedis | undefined;
   #appender: StreamAppender | undefined;
