@@ -7,9 +7,11 @@ import {
   DeliveryError,
   type IntakeContext,
   type IntakeDestination,
+  type IntakeEventName,
   type Logger,
   retryDelay,
   SluiceError,
+  type SluiceEvents,
   type UploadResult,
 } from '@sluice/core';
 import type { FleetOptions } from '../config.js';
@@ -256,7 +258,7 @@ export class ShardOwner {
       }
       this.#parts.routeStats.delivered(batch.destination, batch.routeId, batch.events, batch.late, now);
       this.#newlyDone.push({ identifier: batch.identifier as string, markerId: batch.markerId as string });
-      this.#parts.delivery.emit('delivered', {
+      this.#emit('delivered', {
         destination: batch.destination,
         route: batch.routeId,
         key: this.#key(batch) ?? '',
@@ -287,7 +289,7 @@ export class ShardOwner {
     // A shard is delivered in order: a batch waiting out a permanent error would hold every route of the shard.
     const giveUp = !retryable || now - batch.firstFailureAt >= delivery.deadLetterAfterMs;
     const retryInMs = giveUp ? 0 : retryDelay(delivery.retry, batch.failures, true);
-    delivery.emit('deliveryError', {
+    this.#emit('deliveryError', {
       destination: batch.destination,
       route: batch.routeId,
       key: this.#key(batch),
@@ -313,7 +315,7 @@ export class ShardOwner {
    * stays first and is tried again.
    */
   async #bury(batch: WindowBatch, error: unknown): Promise<boolean> {
-    const { redis, holder, clock, stats, delivery, logger } = this.#parts;
+    const { redis, holder, clock, stats, logger } = this.#parts;
     const now = clock.now();
     const reason: DeadLetterReason = {
       at: now,
@@ -351,9 +353,18 @@ export class ShardOwner {
     this.#parts.routeStats.dead(batch.destination, batch.routeId, now);
     const letter = { identifier, destination: batch.destination, route: batch.routeId, key, events: batch.events, bytes: batch.bytes, reason };
     logger.error('fleet batch moved to the dead letters; replay it with sluice replay --redis once the cause is fixed', { shard: this.shard, ...letter });
-    delivery.emit('deadLetter', letter);
+    this.#emit('deadLetter', letter);
     await this.#commit();
     return true;
+  }
+
+  /** A listener that throws must not stop the shard: it is logged, and the owner goes on. */
+  #emit<K extends IntakeEventName>(name: K, ...args: SluiceEvents[K]): void {
+    try {
+      this.#parts.delivery.emit(name, ...args);
+    } catch (error) {
+      this.#parts.logger.error(`a "${name}" listener threw; the shard owner goes on`, { shard: this.shard, error: String(error) });
+    }
   }
 
   #info(batch: WindowBatch): BatchInfo {
