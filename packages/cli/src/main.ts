@@ -4,11 +4,15 @@ import type { CliIo } from './commands/CliIo.js';
 import { CommandError } from './commands/CommandError.js';
 import { deadLettersCommand, replayCommand } from './commands/deadLettersCommand.js';
 import { EXIT } from './commands/exitCodes.js';
+import { type FleetArgs, fleetDeadLettersCommand, fleetReplayCommand } from './commands/fleetDeadLettersCommand.js';
 import { flusherCommand } from './commands/flusherCommand.js';
 import { policyFor } from './commands/policyCommand.js';
 import { serveCommand, type SignalSource } from './commands/serveCommand.js';
 import { USAGE } from './commands/usage.js';
 import { verifyCommand } from './commands/verifyCommand.js';
+
+/** The fleet's dead letters instead of a spool's. */
+const FLEET_FLAGS = { redis: { type: 'string' }, shards: { type: 'string' }, 'key-prefix': { type: 'string' }, cluster: { type: 'boolean' } } as const;
 
 const OPTIONS: Record<string, NonNullable<ParseArgsConfig['options']>> = {
   flusher: { config: { type: 'string', short: 'c' }, 'print-config': { type: 'boolean' } },
@@ -23,8 +27,8 @@ const OPTIONS: Record<string, NonNullable<ParseArgsConfig['options']>> = {
     acl: { type: 'string' },
     principal: { type: 'string' },
   },
-  'dead-letters': { spool: { type: 'string' }, config: { type: 'string', short: 'c' } },
-  replay: { spool: { type: 'string' }, config: { type: 'string', short: 'c' }, id: { type: 'string', multiple: true } },
+  'dead-letters': { spool: { type: 'string' }, config: { type: 'string', short: 'c' }, ...FLEET_FLAGS },
+  replay: { spool: { type: 'string' }, config: { type: 'string', short: 'c' }, id: { type: 'string', multiple: true }, ...FLEET_FLAGS },
 };
 
 /**
@@ -71,9 +75,9 @@ export async function main(argv: readonly string[], io: CliIo, signals?: SignalS
       case 'verify':
         return await verifyCommand(values, io);
       case 'dead-letters':
-        return deadLettersCommand(values, io);
+        return values.redis === undefined ? deadLettersCommand(values, io) : await fleetDeadLettersCommand(fleetArgs(values), io);
       default:
-        return replayCommand(values, io);
+        return values.redis === undefined ? replayCommand(values, io) : await fleetReplayCommand(fleetArgs(values), io);
     }
   } catch (error) {
     if (error instanceof CommandError) {
@@ -87,6 +91,12 @@ export async function main(argv: readonly string[], io: CliIo, signals?: SignalS
     }
     throw error;
   }
+}
+
+/** The fleet flags, alone: a spool flag with --redis is a mistake worth naming. */
+function fleetArgs(values: Record<string, string | boolean | string[] | undefined>): FleetArgs {
+  if (values.spool !== undefined || values.config !== undefined) throw new CommandError('--redis lists the fleet\'s dead letters: give it without --spool or --config', EXIT.usage);
+  return values;
 }
 
 function usageError(problem: string, command: string, io: CliIo): number {

@@ -81,8 +81,9 @@ export interface SluiceOptions {
   readonly healthLogIntervalMs: number;
   /**
    * How long health() keeps the counters of a route nothing was delivered to or failed for. Routes with
-   * pending events or dead letters are always listed. Keeps memory flat in a service that writes to ever new
-   * prefixes. Default: `3600000`.
+   * pending events or dead letters are always listed. In fleet mode also how long a producer keeps the state
+   * of a route it no longer sends to. Keeps memory flat in a service that writes to ever new prefixes.
+   * Default: `3600000`.
    */
   readonly forgetIdleRoutesAfterMs: number;
   /**
@@ -190,7 +191,7 @@ export const sluiceOptionsSchema = {
       minimum: 1_000,
       default: 3_600_000,
       description:
-        "How long health() keeps the counters of a route nothing was delivered to or failed for. Routes with pending events or dead letters are always listed. Keeps memory flat in a service that writes to ever new prefixes.",
+        "How long health() keeps the counters of a route nothing was delivered to or failed for. Routes with pending events or dead letters are always listed. In fleet mode also how long a producer keeps the state of a route it no longer sends to. Keeps memory flat in a service that writes to ever new prefixes.",
     },
     retry: {
       type: 'object',

@@ -20,7 +20,7 @@ export { SpoolError, type SpoolErrorCode } from './errors/SpoolError.js';
 export { ShutdownTimeoutError } from './errors/ShutdownTimeoutError.js';
 export { SluiceError } from './errors/SluiceError.js';
 export { ValidationError, type ValidationIssue } from './errors/ValidationError.js';
-export type { Intake, IntakeContext, IntakeDestination, IntakeRecord } from './intake/Intake.js';
+export type { Intake, IntakeContext, IntakeDestination, IntakeEventName, IntakeRecord } from './intake/Intake.js';
 export { IntakeReceipt } from './intake/IntakeReceipt.js';
 export type { KeyFormatter } from './key/KeyFormatter.js';
 export { MemoryDeliveryLedger, type DeliveryLedger } from './ledger/DeliveryLedger.js';

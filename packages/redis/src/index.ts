@@ -7,3 +7,4 @@ export type { Fleet } from './intake/Fleet.js';
 export { RedisIntake } from './intake/RedisIntake.js';
 export { redactedUrl } from './redis/FleetRedis.js';
 export { shardOf } from './producer/shardOf.js';
+export { FleetDeadLetters, type FleetDeadLetter, type FleetDeadLettersOptions } from './admin/FleetDeadLetters.js';

@@ -15,8 +15,8 @@ Commands:
   flusher       a fleet-mode flusher: owns shards of the Redis streams and uploads to S3
   policy        print the minimal bucket policy
   verify        check, with the delivering credentials, that a bucket grants what delivery needs
-  dead-letters  list the dead letters of a spool
-  replay        move dead letters back to pending, for the next start to deliver
+  dead-letters  list the dead letters of a spool, or of a fleet (--redis)
+  replay        move dead letters back to pending (a spool) or to the live streams (a fleet)
 
 sluice help <command> (or sluice <command> --help) for its options.
 
@@ -73,16 +73,29 @@ that grants what is missing (--principal fills in the ARN).
 
 ${EXIT_CODES_TEXT}`,
   'dead-letters': `Usage: sluice dead-letters (--spool DIR | --config FILE)
+       sluice dead-letters --redis URL [--shards N] [--key-prefix P] [--cluster]
 
 Lists the spool's dead letters (batches given up on, with the reason), pending batches and
 unreadable files. Exit code 3 when there are dead letters or unreadable files.
 
+With --redis, lists the dead letters of a fleet (docs/fleet.md): one line per batch a shard
+owner gave up on, with its route, size, reason, shard, events and the key it would have had.
+Give the fleet's shards (default 16) and keyPrefix (default sluice). Exit code 3 when there
+are dead letters, 1 when Redis cannot be reached.
+
 ${EXIT_CODES_TEXT}`,
   replay: `Usage: sluice replay (--spool DIR | --config FILE) [--id ID ...]
+       sluice replay --redis URL [--shards N] [--key-prefix P] [--cluster] [--id ID ...]
 
 Moves dead letters (all, or those named) back to the pending batches, with a progress bar on a
 terminal and one line per batch when piped. The next 'sluice serve' on the spool delivers
 them; stop the collector that holds the spool first.
+
+With --redis, appends a fleet's dead letters back to their shards' streams, each in the same
+script that removes it (so each is replayed once, even by two replays at a time). Each
+shard's owner delivers them, in their original window, as a late object of that window. Fix
+the cause first (create the bucket, grant the permission). Exit code 1 when an --id is not a
+dead letter of the fleet or Redis cannot be reached.
 
 ${EXIT_CODES_TEXT}`,
 };

@@ -1,7 +1,9 @@
 import type { Batcher, BatchWindow } from '../batch/Batcher.js';
+import type { RetryOptions } from '../config.js';
 import type { Destination } from '../destination/Destination.js';
 import type { Logger } from '../log/Logger.js';
 import type { RouteHealth } from '../pipeline/RouteHealth.js';
+import type { SluiceEvents } from '../pipeline/SluiceEvents.js';
 import type { Spool } from '../spool/Spool.js';
 import type { Clock } from '../time/Clock.js';
 
@@ -32,7 +34,17 @@ export interface IntakeContext {
   readonly logger: Logger;
   /** The sluice's spool: with `takesSpool`, the intake's to recover at start and to use. */
   readonly spool: Spool;
+  /** The sluice's retry policy and dead-letter delay, for an intake that delivers batches itself. */
+  readonly retry: RetryOptions;
+  readonly deadLetterAfterMs: number;
+  /** How long the intake may keep what it holds per route (its state, its health counters) for a route left idle. */
+  readonly forgetIdleRoutesAfterMs: number;
+  /** Emits one of the sluice's events (`delivered`, `deliveryError`, `deadLetter`) for what the intake delivered or gave up on. */
+  readonly emit: <K extends IntakeEventName>(name: K, ...args: SluiceEvents[K]) => void;
 }
+
+/** The sluice events an intake that delivers batches itself emits. */
+export type IntakeEventName = 'delivered' | 'deliveryError' | 'deadLetter';
 
 /**
  * Where accepted records go instead of this process's own batches, when bound to the INTAKE

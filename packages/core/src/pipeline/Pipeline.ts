@@ -126,7 +126,7 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
     for (const { batch, reason } of recovered.dead) this.#deadLetters.add(batch, reason);
     for (const batch of recovered.pending) this.#deliveries.track(batch, false);
     this.#timers = startHousekeeping(clock, logger, options, this.#stats, () => this.#notable());
-    parts.intake?.start(intakeContext(this.#registry, clock, logger, spool));
+    parts.intake?.start(intakeContext(this.#registry, { clock, logger, spool, emit: (name, ...args) => EventEmitter.prototype.emit.call(this, name, ...args) }, options));
   }
 
   get closed(): boolean {

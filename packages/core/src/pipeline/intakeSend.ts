@@ -1,20 +1,29 @@
+import type { SluiceOptions } from '../config.js';
 import { BackpressureError } from '../errors/BackpressureError.js';
 import { SluiceError } from '../errors/SluiceError.js';
 import { SpoolError } from '../errors/SpoolError.js';
 import type { Intake, IntakeContext } from '../intake/Intake.js';
 import { IntakeReceipt } from '../intake/IntakeReceipt.js';
-import type { Logger } from '../log/Logger.js';
 import type { Receipt } from '../send/Receipt.js';
 import type { RefusedSend, SendManyResult } from '../send/SendManyResult.js';
-import type { Spool } from '../spool/Spool.js';
 import type { Clock } from '../time/Clock.js';
 import type { Route } from '../destination/Destination.js';
 import type { DestinationRegistry, RegisteredDestination } from './DestinationRegistry.js';
 
-/** What an intake is started with: every destination and its batching rule, and the spool. */
-export function intakeContext(registry: DestinationRegistry, clock: Clock, logger: Logger, spool: Spool): IntakeContext {
+/** What an intake is started with: every destination and its batching rule, the spool, the retry policy and the sluice's events. */
+export function intakeContext(
+  registry: DestinationRegistry,
+  parts: Pick<IntakeContext, 'clock' | 'logger' | 'spool' | 'emit'>,
+  options: Pick<SluiceOptions, 'retry' | 'deadLetterAfterMs' | 'forgetIdleRoutesAfterMs'>,
+): IntakeContext {
   const destinations = registry.names().map((name) => registry.get(name));
-  return { destinations: destinations.map(({ destination, batcher }) => ({ destination, batcher })), clock, logger, spool };
+  return {
+    destinations: destinations.map(({ destination, batcher }) => ({ destination, batcher })),
+    ...parts,
+    retry: options.retry,
+    deadLetterAfterMs: options.deadLetterAfterMs,
+    forgetIdleRoutesAfterMs: options.forgetIdleRoutesAfterMs,
+  };
 }
 
 /** Hands an accepted, encoded record to the intake, with its time and window decided here as for a local batch. */

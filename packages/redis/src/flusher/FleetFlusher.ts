@@ -5,7 +5,7 @@ import type { FleetRedis } from '../redis/FleetRedis.js';
 import { membersKey, shardKeys } from '../redis/shardKeys.js';
 import type { FleetRouteStats } from './FleetRouteStats.js';
 import type { FleetStats } from './FleetStats.js';
-import { ShardOwner } from './ShardOwner.js';
+import { ShardOwner, type ShardOwnerParts } from './ShardOwner.js';
 
 interface Owned {
   readonly owner: ShardOwner;
@@ -20,6 +20,8 @@ export interface FleetFlusherParts {
   readonly logger: Logger;
   readonly stats: FleetStats;
   readonly routeStats: FleetRouteStats;
+  /** The sluice's retry policy, dead-letter delay and events, for the shard owners. */
+  readonly delivery: ShardOwnerParts['delivery'];
   /** Keep the process alive while flushing (a process that only flushes has nothing else to). */
   readonly holdProcess: boolean;
 }

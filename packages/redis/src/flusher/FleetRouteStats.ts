@@ -9,6 +9,8 @@ interface Counters {
   retries: number;
   lateEvents: number;
   lateObjects: number;
+  /** Batches of the route this process moved to the dead letters. */
+  deadLetters: number;
   touchedAt: number;
 }
 
@@ -21,8 +23,6 @@ export interface PendingChunk {
   readonly firstTime: number;
 }
 
-/** A route untouched this long leaves the report, so ever new prefixes keep memory flat. */
-const FORGET_AFTER_MS = 3_600_000;
 
 /**
  * This process's fleet figures per route for `sluice.health()`: what its shard owners
@@ -32,6 +32,9 @@ const FORGET_AFTER_MS = 3_600_000;
 export class FleetRouteStats {
   /** By destination, then route id. */
   readonly #routes = new Map<string, Map<string, Counters>>();
+
+  /** @param forgetAfterMs a route untouched this long leaves the report (forgetIdleRoutesAfterMs), so ever new prefixes keep memory flat. */
+  constructor(private readonly forgetAfterMs: number) {}
 
   delivered(destination: string, routeId: string, events: number, late: boolean, at: number): void {
     const entry = this.#entry(destination, routeId, at);
@@ -45,11 +48,16 @@ export class FleetRouteStats {
     entry.lastError = undefined;
   }
 
-  failed(destination: string, routeId: string, error: unknown, at: number): void {
+  /** A failed attempt, with the destination's error code (NoSuchBucket, AccessDenied). */
+  failed(destination: string, routeId: string, code: string, message: string, at: number): void {
     const entry = this.#entry(destination, routeId, at);
     entry.retries += 1;
-    const { code, name, message } = (error ?? {}) as { code?: unknown; name?: unknown; message?: unknown };
-    entry.lastError = { at, code: typeof code === 'string' ? code : typeof name === 'string' ? name : 'Error', message: typeof message === 'string' ? message : String(error) };
+    entry.lastError = { at, code, message };
+  }
+
+  /** A batch of the route moved to the dead letters: the route shows as failing until it has none listed here. */
+  dead(destination: string, routeId: string, at: number): void {
+    this.#entry(destination, routeId, at).deadLetters += 1;
   }
 
   /** One line per route delivered to or failed for within the last hour, or pending here. */
@@ -60,14 +68,14 @@ export class FleetRouteStats {
       let found = lines.get(id);
       if (!found) {
         const { touchedAt: _, ...figures } = counters ?? this.#routes.get(destination)?.get(route) ?? emptyCounters(0);
-        found = { destination, route, ...figures, pendingEvents: 0, pendingBytes: 0, oldestPendingAt: undefined, deadLetters: 0 };
+        found = { destination, route, ...figures, pendingEvents: 0, pendingBytes: 0, oldestPendingAt: undefined };
         lines.set(id, found);
       }
       return found;
     };
     for (const [destination, routes] of this.#routes) {
       for (const [route, counters] of routes) {
-        if (counters.touchedAt < now - FORGET_AFTER_MS) routes.delete(route);
+        if (counters.touchedAt < now - this.forgetAfterMs) routes.delete(route);
         else line(destination, route, counters);
       }
       if (routes.size === 0) this.#routes.delete(destination);
@@ -92,5 +100,5 @@ export class FleetRouteStats {
 }
 
 function emptyCounters(at: number): Counters {
-  return { deliveredEvents: 0, deliveredObjects: 0, lastDeliveryAt: undefined, lastError: undefined, retries: 0, lateEvents: 0, lateObjects: 0, touchedAt: at };
+  return { deliveredEvents: 0, deliveredObjects: 0, lastDeliveryAt: undefined, lastError: undefined, retries: 0, lateEvents: 0, lateObjects: 0, deadLetters: 0, touchedAt: at };
 }

@@ -12,8 +12,11 @@ export interface FleetStats {
   /** Times this process lost a shard's lease while it owned the shard. */
   leasesLost: number;
   failedUploads: number;
+  /** Batches this process moved to the dead letters (a permanent error, or failing for deadLetterAfterMs), and their events. */
+  deadLetters: number;
+  deadLetterEvents: number;
 }
 
 export function emptyFleetStats(): FleetStats {
-  return { ownedShards: 0, deliveredObjects: 0, deliveredEvents: 0, lateObjects: 0, lateEvents: 0, skippedDelivered: 0, leasesLost: 0, failedUploads: 0 };
+  return { ownedShards: 0, deliveredObjects: 0, deliveredEvents: 0, lateObjects: 0, lateEvents: 0, skippedDelivered: 0, leasesLost: 0, failedUploads: 0, deadLetters: 0, deadLetterEvents: 0 };
 }

@@ -1,11 +1,26 @@
 import { setTimeout as pause } from 'node:timers/promises';
-import { type BatchInfo, type BatchWindow, type Clock, type IntakeDestination, type Logger, SluiceError } from '@sluice/core';
+import {
+  type BatchInfo,
+  type BatchWindow,
+  type Clock,
+  type DeadLetterReason,
+  DeliveryError,
+  type IntakeContext,
+  type IntakeDestination,
+  type IntakeEventName,
+  type Logger,
+  retryDelay,
+  SluiceError,
+  type SluiceEvents,
+  type UploadResult,
+} from '@sluice/core';
 import type { FleetOptions } from '../config.js';
 import type { FleetRedis, StreamEntry } from '../redis/FleetRedis.js';
 import { type ShardKeys, shardKeys } from '../redis/shardKeys.js';
 import { compareIds, nextId } from '../redis/streamIds.js';
 import type { FleetRouteStats } from './FleetRouteStats.js';
 import type { FleetStats } from './FleetStats.js';
+import { splitByCaps } from './splitByCaps.js';
 import { windowBatchIdentifier } from './windowBatchIdentifier.js';
 
 /** The records of one route-window (or of its late records) read from the shard, until delivered. */
@@ -20,12 +35,22 @@ interface WindowBatch {
   /** Accept time of its first record: the key's timestamp. */
   readonly openedAt: number;
   readonly bodies: Buffer[];
+  /** Accept time of each body's first record (for the key of a piece the caps cut). */
+  readonly openedAts: number[];
+  /** Which of the objects the batcher's caps cut the route-window into (0 if not cut). */
+  piece: number;
   events: number;
   bytes: number;
   /** Set when a seal marker closed it: the marker's id and the identifier derived from it. */
   markerId?: string;
   identifier?: string;
+  /** Failed attempts in a row by this owner, and when the first of them failed. */
+  failures: number;
+  firstFailureAt?: number;
 }
+
+/** Longest error message kept with a dead letter. */
+const MAX_REASON_CHARS = 1_000;
 
 export interface ShardOwnerParts {
   readonly redis: FleetRedis;
@@ -38,6 +63,8 @@ export interface ShardOwnerParts {
   readonly logger: Logger;
   readonly stats: FleetStats;
   readonly routeStats: FleetRouteStats;
+  /** The sluice's retry policy, dead-letter delay and events. */
+  readonly delivery: Pick<IntakeContext, 'retry' | 'deadLetterAfterMs' | 'emit'>;
   /** Called once when a script finds the lease gone: the owner has stopped itself. */
   readonly onLost: () => void;
 }
@@ -146,10 +173,10 @@ export class ShardOwner {
       for (const [key, batch] of this.#open) {
         if (!batch.late && batch.window.end > this.#sealedUpTo) continue;
         this.#open.delete(key);
-        batch.markerId = entry.id;
-        batch.identifier = windowBatchIdentifier(this.#parts.options.keyPrefix, this.shard, batch.destination, batch.routeId, batch.window.start, batch.late, entry.id);
-        if (this.#done.has(batch.identifier)) this.#parts.stats.skippedDelivered += 1;
-        else this.#sealed.push(batch);
+        for (const piece of this.#pieces(batch, entry.id)) {
+          if (this.#done.has(piece.identifier as string)) this.#parts.stats.skippedDelivered += 1;
+          else this.#sealed.push(piece);
+        }
       }
       return;
     }
@@ -163,12 +190,25 @@ export class ShardOwner {
     const key = `${late ? 'late' : 'window'}\u0000${destination}\u0000${routeId}\u0000${window.start}`;
     let batch = this.#open.get(key);
     if (!batch) {
-      batch = { destination, routeId, target: JSON.parse(field('g')), window, late, firstId: entry.id, openedAt: Number(field('a')), bodies: [], events: 0, bytes: 0 };
+      batch = { destination, routeId, target: JSON.parse(field('g')), window, late, firstId: entry.id, openedAt: Number(field('a')), bodies: [], openedAts: [], piece: 0, events: 0, bytes: 0, failures: 0 };
       this.#open.set(key, batch);
     }
     batch.bodies.push(body);
+    batch.openedAts.push(Number(field('a')));
     batch.events += Number(field('n'));
     batch.bytes += body.length;
+  }
+
+  /**
+   * A sealed route-window as the objects to write: one, or several when its records pass the
+   * batcher's caps, each named from the marker and its piece number (the same at every owner).
+   */
+  #pieces(batch: WindowBatch, markerId: string): WindowBatch[] {
+    const name = (piece: number) => windowBatchIdentifier(this.#parts.options.keyPrefix, this.shard, batch.destination, batch.routeId, batch.window.start, batch.late, markerId, piece);
+    const batcher = this.#parts.destinations.get(batch.destination)?.batcher;
+    const pieces = batcher && splitByCaps(batch.bodies, batch.openedAts, batch.events, batch.bytes, batcher);
+    if (!pieces) return [Object.assign(batch, { markerId, identifier: name(0) })];
+    return pieces.map((piece, index) => ({ ...batch, ...piece, openedAts: [], piece: index, markerId, identifier: name(index) }));
   }
 
   /** Appends a seal marker when a window read here has been over for graceMs (or late records wait). */
@@ -188,51 +228,151 @@ export class ShardOwner {
     this.#uploading = this.#uploadAll().finally(() => (this.#uploading = undefined));
   }
 
-  /** Uploads sealed batches in stream order, committing after each; a failure is retried with backoff. */
+  /**
+   * Uploads sealed batches in stream order, committing after each. A failure is retried with
+   * the sluice's retry policy; a batch refused for good (a permanent error), or still failing
+   * after deadLetterAfterMs, moves to the shard's dead letters so the shard goes on.
+   */
   async #uploadAll(): Promise<void> {
-    let failures = 0;
     while (!this.#stopped && this.#sealed.length > 0) {
       const batch = this.#sealed[0] as WindowBatch;
+      let result: UploadResult;
       try {
-        await this.#upload(batch);
+        result = await this.#upload(batch);
       } catch (error) {
         if (this.#halted()) return;
-        failures += 1;
-        this.#parts.stats.failedUploads += 1;
-        this.#parts.routeStats.failed(batch.destination, batch.routeId, error, this.#parts.clock.now());
-        this.#parts.logger.warn('uploading a fleet batch failed; will retry', { shard: this.shard, route: batch.routeId, error: String(error) });
-        await this.#pause(Math.min(100 * 2 ** failures, 5_000));
+        const retryInMs = this.#failed(batch, error);
+        if (retryInMs === undefined) {
+          if (!(await this.#bury(batch, error))) await this.#pause(this.#parts.options.pollIntervalMs);
+        } else await this.#pause(retryInMs);
         continue;
       }
-      failures = 0;
       this.#sealed.shift();
-      const { stats } = this.#parts;
+      const { stats, clock } = this.#parts;
+      const now = clock.now();
       stats.deliveredObjects += 1;
       stats.deliveredEvents += batch.events;
       if (batch.late) {
         stats.lateObjects += 1;
         stats.lateEvents += batch.events;
       }
-      this.#parts.routeStats.delivered(batch.destination, batch.routeId, batch.events, batch.late, this.#parts.clock.now());
+      this.#parts.routeStats.delivered(batch.destination, batch.routeId, batch.events, batch.late, now);
       this.#newlyDone.push({ identifier: batch.identifier as string, markerId: batch.markerId as string });
+      this.#emit('delivered', {
+        destination: batch.destination,
+        route: batch.routeId,
+        key: this.#key(batch) ?? '',
+        location: result.location,
+        bytes: result.bytes,
+        parts: result.parts,
+        alreadyExisted: result.alreadyExisted,
+        events: batch.events,
+        recordBytes: batch.bytes,
+        openedAt: batch.openedAt,
+        deliveredAt: now,
+        attempts: batch.failures + 1,
+      });
       await this.#commit();
     }
   }
 
-  async #upload(batch: WindowBatch): Promise<void> {
-    const part = this.#parts.destinations.get(batch.destination);
-    if (!part) {
-      throw new SluiceError(
-        'SLUICE_WIRING',
-        `Shard ${this.shard} holds records for the destination "${batch.destination}", which this flusher does not install: give every flusher the same destination modules as the producers.`,
-      );
+  /** Counts and reports a failed attempt; returns when to try again, or undefined to give the batch up. */
+  #failed(batch: WindowBatch, error: unknown): number | undefined {
+    const { stats, clock, delivery, logger } = this.#parts;
+    const now = clock.now();
+    batch.failures += 1;
+    batch.firstFailureAt ??= now;
+    stats.failedUploads += 1;
+    const code = errorCode(error);
+    this.#parts.routeStats.failed(batch.destination, batch.routeId, code, error instanceof Error ? error.message : String(error), now);
+    const retryable = !(error instanceof DeliveryError) || error.retryable;
+    // A shard is delivered in order: a batch waiting out a permanent error would hold every route of the shard.
+    const giveUp = !retryable || now - batch.firstFailureAt >= delivery.deadLetterAfterMs;
+    const retryInMs = giveUp ? 0 : retryDelay(delivery.retry, batch.failures, true);
+    this.#emit('deliveryError', {
+      destination: batch.destination,
+      route: batch.routeId,
+      key: this.#key(batch),
+      events: batch.events,
+      attempt: batch.failures,
+      retryable,
+      retryInMs,
+      code,
+      error,
+    });
+    logger[retryable ? 'warn' : 'error'](giveUp ? 'uploading a fleet batch failed; moving it to the dead letters' : 'uploading a fleet batch failed; will retry', {
+      shard: this.shard,
+      route: batch.routeId,
+      attempt: batch.failures,
+      error: String(error),
+    });
+    return giveUp ? undefined : retryInMs;
+  }
+
+  /**
+   * Moves a batch given up on to the shard's dead letters (lease checked in the same script,
+   * with its delivered note), then commits past it. Returns false if Redis failed: the batch
+   * stays first and is tried again.
+   */
+  async #bury(batch: WindowBatch, error: unknown): Promise<boolean> {
+    const { redis, holder, clock, stats, logger } = this.#parts;
+    const now = clock.now();
+    const reason: DeadLetterReason = {
+      at: now,
+      code: errorCode(error),
+      message: (error instanceof Error ? error.message : String(error)).slice(0, MAX_REASON_CHARS),
+      attempts: batch.failures,
+      firstFailureAt: batch.firstFailureAt ?? now,
+    };
+    const key = this.#key(batch);
+    const identifier = batch.identifier as string;
+    const markerId = batch.markerId as string;
+    const fields: (string | number | Buffer)[] = [
+      ...['d', batch.destination, 'r', batch.routeId, 'g', JSON.stringify(batch.target ?? null)],
+      ...['w', batch.window.start, 'e', batch.window.end, 'a', batch.openedAt, 'n', batch.events, 'b', Buffer.concat(batch.bodies)],
+      ...['i', identifier, 'k', key ?? '', 'l', batch.late ? 1 : 0],
+      ...['c', reason.code, 'm', reason.message, 't', reason.at, 'f', reason.firstFailureAt, 'x', reason.attempts],
+    ];
+    let ok: number;
+    try {
+      ok = Number(await redis.scripts.sluiceDead(this.#keys.lease, this.#keys.dead, this.#keys.done, this.#keys.bytes, holder, identifier, markerId, batch.bytes, ...fields));
+    } catch (failure) {
+      if (this.#halted()) return true;
+      logger.warn('moving a fleet batch to the dead letters failed; retrying', { shard: this.shard, route: batch.routeId, error: String(failure) });
+      return false;
     }
-    const { serializer, keyFormatter, uploader } = part.destination;
-    const info: BatchInfo = {
+    if (ok !== 1) {
+      this.#lose();
+      return true;
+    }
+    this.#sealed.shift();
+    // Noted in Redis by the script; forgotten by the commit that trims its marker.
+    this.#done.set(identifier, markerId);
+    stats.deadLetters += 1;
+    stats.deadLetterEvents += batch.events;
+    this.#parts.routeStats.dead(batch.destination, batch.routeId, now);
+    const letter = { identifier, destination: batch.destination, route: batch.routeId, key, events: batch.events, bytes: batch.bytes, reason };
+    logger.error('fleet batch moved to the dead letters; replay it with sluice replay --redis once the cause is fixed', { shard: this.shard, ...letter });
+    this.#emit('deadLetter', letter);
+    await this.#commit();
+    return true;
+  }
+
+  /** A listener that throws must not stop the shard: it is logged, and the owner goes on. */
+  #emit<K extends IntakeEventName>(name: K, ...args: SluiceEvents[K]): void {
+    try {
+      this.#parts.delivery.emit(name, ...args);
+    } catch (error) {
+      this.#parts.logger.error(`a "${name}" listener threw; the shard owner goes on`, { shard: this.shard, error: String(error) });
+    }
+  }
+
+  #info(batch: WindowBatch): BatchInfo {
+    return {
       identity: {
         routeId: batch.routeId,
         windowStart: batch.window.start,
-        sequence: batch.late ? -1 : 0,
+        sequence: batch.late ? -1 - batch.piece : batch.piece,
         producerId: `${this.#parts.options.keyPrefix}:${this.shard}`,
         incarnation: batch.markerId as string,
       },
@@ -243,11 +383,31 @@ export class ShardOwner {
       events: batch.events,
       bytes: batch.bytes,
     };
+  }
+
+  /** The object key the batch is (or would have been) stored under; undefined if its destination is not installed here. */
+  #key(batch: WindowBatch): string | undefined {
+    const part = this.#parts.destinations.get(batch.destination);
+    if (!part) return undefined;
+    const { keyFormatter, serializer } = part.destination;
+    return keyFormatter.format(this.#info(batch), serializer.extension);
+  }
+
+  async #upload(batch: WindowBatch): Promise<UploadResult> {
+    const part = this.#parts.destinations.get(batch.destination);
+    if (!part) {
+      throw new SluiceError(
+        'SLUICE_WIRING',
+        `Shard ${this.shard} holds records for the destination "${batch.destination}", which this flusher does not install: give every flusher the same destination modules as the producers.`,
+      );
+    }
+    const { serializer, keyFormatter, uploader } = part.destination;
+    const info = this.#info(batch);
     const body = serializer.serialize(batch.bodies);
     try {
       // Never a first attempt: a previous owner may have died mid-upload of this very key, and
       // the uploader aborts what it left before uploading.
-      await uploader.upload({ batch: info, key: keyFormatter.format(info, serializer.extension), body, contentType: serializer.contentType, signal: this.#controller.signal, firstAttempt: false });
+      return await uploader.upload({ batch: info, key: keyFormatter.format(info, serializer.extension), body, contentType: serializer.contentType, signal: this.#controller.signal, firstAttempt: false });
     } finally {
       body.destroy();
     }
@@ -329,4 +489,10 @@ export class ShardOwner {
     // I/O cadence, not time logic: a real timer, unref'd, cut short by stop().
     return pause(ms, undefined, { signal: this.#controller.signal, ref: false }).catch(() => {});
   }
+}
+
+function errorCode(error: unknown): string {
+  if (error instanceof DeliveryError) return error.destinationCode;
+  if (error instanceof SluiceError) return error.code;
+  return (error as { name?: string } | undefined)?.name ?? 'Error';
 }

@@ -18,7 +18,8 @@ import type { Fleet } from './Fleet.js';
 export class RedisIntake implements Intake, Fleet {
   readonly #options: FleetOptions;
   readonly #stats = emptyFleetStats();
-  readonly #routeStats = new FleetRouteStats();
+  /** Replaced in start() by one that forgets idle routes after the sluice's forgetIdleRoutesAfterMs. */
+  #routeStats = new FleetRouteStats(Number.POSITIVE_INFINITY);
   #clock: Clock | undefined;
   #redis: FleetRedis | undefined;
   #appender: StreamAppender | undefined;
@@ -38,13 +39,14 @@ export class RedisIntake implements Intake, Fleet {
     const { options } = { options: this.#options };
     const redis = (this.#redis = new FleetRedis(options.url, options.cluster));
     this.#clock = context.clock;
+    this.#routeStats = new FleetRouteStats(context.forgetIdleRoutesAfterMs);
     if (options.role !== 'flusher') {
       const front =
         context.spool.durable === true
           ? { spool: new SpoolInFront(context.spool, options.keyPrefix), installed: new Set(context.destinations.map((entry) => entry.destination.name)) }
           : undefined;
       try {
-        this.#appender = new StreamAppender(redis, options, context.logger, front);
+        this.#appender = new StreamAppender(redis, options, context.logger, { clock: context.clock, forgetAfterMs: context.forgetIdleRoutesAfterMs }, front);
       } catch (error) {
         redis.close();
         throw error;
@@ -59,6 +61,7 @@ export class RedisIntake implements Intake, Fleet {
         logger: context.logger,
         stats: this.#stats,
         routeStats: this.#routeStats,
+        delivery: { retry: context.retry, deadLetterAfterMs: context.deadLetterAfterMs, emit: context.emit },
         holdProcess: options.role === 'flusher',
       });
       this.#flusher.start();

@@ -14,6 +14,8 @@ export interface RouteState {
   readonly open: Map<number, Chunk>;
   /** Bytes of the route's last chunk: the next one starts with about as much room. */
   lastBytes: number;
+  /** When a chunk of the route last went to Redis (the sluice's clock): an idle route is forgotten. */
+  usedAt: number;
 }
 
 /**

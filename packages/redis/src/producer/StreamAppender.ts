@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { BackpressureError, type IntakeRecord, type Logger, type RecoveredBatch, SluiceError } from '@sluice/core';
+import { BackpressureError, type Clock, type IntakeRecord, type Logger, type RecoveredBatch, SluiceError } from '@sluice/core';
 import type { FleetOptions } from '../config.js';
 import type { PendingChunk } from '../flusher/FleetRouteStats.js';
 import type { FleetRedis } from '../redis/FleetRedis.js';
@@ -15,6 +15,12 @@ interface Append {
   readonly id: string;
   readonly chunks: Chunk[];
   readonly bytes: number;
+}
+
+/** The sluice's clock and how long a route may stay idle before its state is dropped. */
+export interface IdleRoutes {
+  readonly clock: Clock;
+  readonly forgetAfterMs: number;
 }
 
 /** How long Redis remembers an append's id, so a retry within it adds nothing. */
@@ -64,11 +70,15 @@ export class StreamAppender {
   #recovering: Promise<void> | undefined;
   /** Recovery waiting until at most half of maxBufferedBytes waits for Redis (or the close). */
   #roomWaiters: Array<() => void> = [];
+  readonly #idle: IdleRoutes;
+  #sweptAt: number;
 
-  constructor(redis: FleetRedis, options: FleetOptions, logger: Logger, front?: { spool: SpoolInFront; installed: ReadonlySet<string> }) {
+  constructor(redis: FleetRedis, options: FleetOptions, logger: Logger, idle: IdleRoutes, front?: { spool: SpoolInFront; installed: ReadonlySet<string> }) {
     this.#redis = redis;
     this.#options = options;
     this.#logger = logger;
+    this.#idle = idle;
+    this.#sweptAt = idle.clock.now();
     this.#front = front?.spool;
     // Read synchronously, so a spool that cannot be read fails the start as the sluice's own recovery does.
     const found = front ? front.spool.recover(front.installed, logger) : [];
@@ -130,6 +140,7 @@ export class StreamAppender {
       current: undefined,
       open: new Map(),
       lastBytes: 0,
+      usedAt: this.#idle.clock.now(),
     };
     routes.set(routeId, route);
     return route;
@@ -316,10 +327,34 @@ export class StreamAppender {
     this.#settle();
   }
 
+  /** Routes this producer keeps state for (one small object each, until idle for forgetIdleRoutesAfterMs). */
+  get routes(): number {
+    let routes = 0;
+    for (const byId of this.#routes.values()) routes += byId.size;
+    return routes;
+  }
+
+  /**
+   * Forgets routes with nothing open that sent nothing for forgetIdleRoutesAfterMs, at most
+   * every half of it, so a producer writing to ever new prefixes keeps its memory flat.
+   */
+  #forgetIdle(now: number): void {
+    const after = this.#idle.forgetAfterMs;
+    if (now - this.#sweptAt < after / 2) return;
+    this.#sweptAt = now;
+    for (const [destination, byId] of this.#routes) {
+      for (const [routeId, route] of byId) if (route.open.size === 0 && route.usedAt <= now - after) byId.delete(routeId);
+      if (byId.size === 0) this.#routes.delete(destination);
+    }
+  }
+
   /** Moves the open chunks to appends: one per shard, or one per chunk (its spool batch's id) with a spool in front. */
   #takeOpenChunks(): void {
     const byShard = new Map<number, Chunk[]>();
+    const now = this.#idle.clock.now();
+    this.#forgetIdle(now);
     for (const route of this.#active) {
+      route.usedAt = now;
       for (const chunk of route.open.values()) {
         if (chunk.hold) {
           this.#unanswered.push({ shard: route.shard, id: chunk.hold.identifier, chunks: [chunk], bytes: chunk.size });

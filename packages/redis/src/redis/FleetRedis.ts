@@ -1,9 +1,9 @@
 import { Cluster, Redis } from 'ioredis';
 import { SluiceError } from '@sluice/core';
-import { ACQUIRE, APPEND, COMMIT, MEMBERS, RELEASE, RENEW, SEAL } from './scripts.js';
+import { ACQUIRE, APPEND, COMMIT, DEAD, MEMBERS, RELEASE, RENEW, REPLAY, SEAL } from './scripts.js';
 
 type ScriptCall = (...args: (string | number | Buffer)[]) => Promise<unknown>;
-type Scripted = Record<'sluiceAppend' | 'sluiceAcquire' | 'sluiceRenew' | 'sluiceRelease' | 'sluiceSeal' | 'sluiceCommit' | 'sluiceMembers', ScriptCall>;
+type Scripted = Record<'sluiceAppend' | 'sluiceAcquire' | 'sluiceRenew' | 'sluiceRelease' | 'sluiceSeal' | 'sluiceCommit' | 'sluiceMembers' | 'sluiceDead' | 'sluiceReplay', ScriptCall>;
 
 /** A stream entry as read: its id and fields (values as bytes). */
 export interface StreamEntry {
@@ -79,6 +79,8 @@ export class FleetRedis {
     define('sluiceSeal', 2, SEAL);
     define('sluiceCommit', 5, COMMIT);
     define('sluiceMembers', 1, MEMBERS);
+    define('sluiceDead', 4, DEAD);
+    define('sluiceReplay', 2, REPLAY);
   }
 
   /** Set while Redis has never answered and the last attempt to reach it failed. */

@@ -89,6 +89,43 @@ return 1
 `;
 
 /**
+ * Moves a batch given up on aside: appends it to the shard's dead letters and notes it in the
+ * delivered notes (so no owner that re-reads its chunks uploads or buries it again), lease
+ * checked. Its bytes stay counted in the backlog: the next commit trims its chunks and lowers
+ * the backlog by them, and this adds them back, so dead letters count toward maxBacklogBytes
+ * until replayed and delivered. Applies once: sent again, it finds the note.
+ * KEYS: lease, dead, done, bytes. ARGV: holder, identifier, marker id, bytes, then the dead
+ * letter's field/value pairs. Returns 1, or 0 if the lease is lost (nothing changed).
+ */
+export const DEAD = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if redis.call('HEXISTS', KEYS[3], ARGV[2]) == 1 then return 1 end
+local fields = {}
+for i = 5, #ARGV do fields[#fields + 1] = ARGV[i] end
+redis.call('XADD', KEYS[2], '*', unpack(fields))
+redis.call('HSET', KEYS[3], ARGV[2], ARGV[3])
+redis.call('INCRBY', KEYS[4], ARGV[4])
+return 1
+`;
+
+/**
+ * Replays one dead letter: appends its records to the shard's stream as a chunk of their
+ * route and window (as a producer would) and removes the dead letter, in one step, so it is
+ * replayed once. Its bytes are in the backlog already. KEYS: dead, log. ARGV: the dead
+ * letter's id. Returns 1, or 0 if there is no such dead letter (replayed already).
+ */
+export const REPLAY = `
+local found = redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])
+if #found == 0 then return 0 end
+local raw = found[1][2]
+local f = {}
+for i = 1, #raw, 2 do f[raw[i]] = raw[i + 1] end
+redis.call('XADD', KEYS[2], '*', 'd', f.d, 'r', f.r, 'g', f.g, 'w', f.w, 'e', f.e, 'a', f.a, 'n', f.n, 'b', f.b)
+redis.call('XDEL', KEYS[1], ARGV[1])
+return 1
+`;
+
+/**
  * A flusher's heartbeat (or its leave), with Redis's own clock so hosts' clocks do not
  * matter. KEYS: members. ARGV: member, ttl ms, 'join' or 'leave'. Returns the live members.
  */

@@ -14,6 +14,8 @@ export interface ShardKeys {
   readonly bytes: string;
   /** Prefix of the keys that make a producer's retried append count once. */
   readonly appendPrefix: string;
+  /** Stream of dead letters: batches given up on, one entry each, with their records and why. */
+  readonly dead: string;
 }
 
 export function shardKeys(prefix: string, shard: number): ShardKeys {
@@ -26,6 +28,7 @@ export function shardKeys(prefix: string, shard: number): ShardKeys {
     done: `${tag}:done`,
     bytes: `${tag}:bytes`,
     appendPrefix: `${tag}:append:`,
+    dead: `${tag}:dead`,
   };
 }
 
