@@ -129,25 +129,14 @@ function scanKey(text: string, index: number, end: number, found: JsonScan): num
   return skipSpaced(text, i + 1, end, found);
 }
 
-/** A run of characters a string holds as they are: no quote, backslash or control character. */
-// eslint-disable-next-line no-control-regex -- control characters are exactly what JSON strings may not hold
-const PLAIN_RUN = /[^"\\\u0000-\u001f]*/y;
-/** Characters checked one by one before the regular expression takes over: most keys are shorter. */
-const SHORT = 16;
-
-/** A string starting at its opening quote; the index after the closing quote, or -1. */
+/**
+ * A string starting at its opening quote; the index after the closing quote, or -1. A plain
+ * loop: payload strings are mostly short, and a sticky regular expression per string costs
+ * more in calls than it saves on the long ones.
+ */
 export function scanString(text: string, index: number, end: number): number {
   let i = index + 1;
-  let plainUntil = Math.min(end, i + SHORT);
   while (i < end) {
-    if (i >= plainUntil) {
-      // Past a short string's length, the regular expression skips a long run at native speed.
-      PLAIN_RUN.lastIndex = i;
-      PLAIN_RUN.test(text);
-      i = Math.min(PLAIN_RUN.lastIndex, end);
-      plainUntil = end;
-      if (i >= end) return -1;
-    }
     const c = text.charCodeAt(i);
     if (c === QUOTE) return i + 1;
     if (c === BACKSLASH) {
@@ -160,8 +149,6 @@ export function scanString(text: string, index: number, end: number): number {
         if (i + 2 > end || !(e === QUOTE || e === BACKSLASH || e === 47 || e === 98 || e === 102 || e === 110 || e === 114 || e === 116)) return -1;
         i += 2;
       }
-      // After an escape, the next run is skipped by the regular expression again.
-      plainUntil = i;
       continue;
     }
     if (c < SPACE) return -1;
