@@ -34,6 +34,14 @@ const validateEnvelope = compileValidator<EventEnvelope>('event', eventEnvelopeS
 const DEFAULTS = Object.entries(eventEnvelopeSchema.properties).flatMap(([name, property]) => ('default' in property ? [[name, property.default] as const] : []));
 /** An envelope read by readEnvelope (known fields, plain strings, payload a RawJson), or another value. */
 type Item = { line: number; value: unknown; read?: true } | LineError;
+/** The routing fields of an envelope the schema accepted (copies: no request body is held). */
+type Routing = Readonly<Record<'bucket' | 'prefix' | 'destination', unknown>>;
+/**
+ * The last routing fields the schema accepted, across requests: the schema never changes, so
+ * an envelope with the same ones needs no validator (see sameAsValid), also when each
+ * request holds one event.
+ */
+let valid: Routing | undefined;
 /** More errors than this are counted, not listed: an answer must stay small whatever was sent. */
 const MAX_LISTED_ERRORS = 100;
 
@@ -97,7 +105,6 @@ export function parseEvents(body: string, ndjson: boolean, limits: ParseLimits):
   const events: EventEnvelope[] = [];
   const lines: number[] = [];
   const errors: LineError[] = [];
-  let valid: Record<string, unknown> | undefined;
   for (const item of items) {
     if ('error' in item) {
       errors.push(item);
@@ -107,7 +114,7 @@ export function parseEvents(body: string, ndjson: boolean, limits: ParseLimits):
       if (item.read && valid !== undefined && sameAsValid(item.value as Record<string, unknown>, valid)) {
         events.push(withDefaults(item.value as Record<string, unknown>));
       } else {
-        const raw = item.read ? { ...(item.value as Record<string, unknown>) } : undefined;
+        const raw = item.read ? routingOf(item.value as Record<string, unknown>) : undefined;
         events.push(validateEnvelope(item.value));
         if (raw) valid = raw;
       }
@@ -133,7 +140,7 @@ export function parseEvents(body: string, ndjson: boolean, limits: ParseLimits):
  * for the rest see the same strings, so they answer the same; anything else goes to the
  * validator.
  */
-function sameAsValid(read: Record<string, unknown>, valid: Record<string, unknown>): boolean {
+function sameAsValid(read: Record<string, unknown>, valid: Routing): boolean {
   const { id } = read;
   return (
     read.bucket === valid.bucket &&
@@ -142,6 +149,16 @@ function sameAsValid(read: Record<string, unknown>, valid: Record<string, unknow
     read.payload !== undefined &&
     (id === undefined || (typeof id === 'string' && id.length >= 1 && id.length <= 200))
   );
+}
+
+/** The routing fields of an envelope before validation, as strings of their own. */
+function routingOf(envelope: Record<string, unknown>): Routing {
+  return { bucket: detached(envelope.bucket), prefix: detached(envelope.prefix), destination: detached(envelope.destination) };
+}
+
+function detached(value: unknown): unknown {
+  // Flattening the concatenation copies the characters; the slice then points into the copy.
+  return typeof value === 'string' ? ` ${value}`.slice(1) : value;
 }
 
 /** The envelope with the schema's defaults filled in, as the validator fills them. */
