@@ -4,6 +4,7 @@
 // every line read back from the bucket: nothing answered with 202 may be missing.
 // Prints one JSON line: events/s accepted, p50/p99 latency, peak RSS of the collector, lost.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -33,8 +34,20 @@ function start(script, argv, nodeFlags = []) {
       child.once('exit', () => resolve(JSON.parse(out.trim().split('\n').at(-1))));
       child.kill('SIGTERM');
     });
-  return { first, stop };
+  return { first, stop, pid: child.pid };
 }
+
+/** CPU seconds (user + system, all threads) a process used so far, from /proc on Linux; NaN elsewhere. */
+function processCpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+const perEvent = (seconds, events) => Math.round((seconds * 1e7) / events) / 10;
 
 const s3 = start('s3server.mjs', []);
 const { port } = await s3.first;
@@ -46,7 +59,11 @@ async function scenario(name, body, contentType, eventsPerRequest, connections) 
   const profile = args.profile ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(args.profile), '--cpu-prof-name', `${name}.cpuprofile`] : [];
   const collector = start('collector-server.mjs', [endpoint, spool], profile);
   const { url } = await collector.first;
+  const s3CpuAtStart = processCpuSeconds(s3.pid);
+  const loadCpuAtStart = process.cpuUsage();
   const result = await autocannon({ url: `${url}/v1/events`, method: 'POST', headers: { 'content-type': contentType }, body, connections, duration: seconds });
+  const loadCpu = process.cpuUsage(loadCpuAtStart);
+  const s3Cpu = processCpuSeconds(s3.pid) - s3CpuAtStart;
   const shutdown = await collector.stop();
   const accepted = shutdown.accepted;
   await rm(spool, { recursive: true, force: true });
@@ -67,10 +84,15 @@ async function scenario(name, body, contentType, eventsPerRequest, connections) 
     lost: accepted - landed.lines,
     drainedAtShutdown: shutdown.drained,
     collectorMaxRssMiB: Math.round(shutdown.maxRssBytes / 1024 / 1024),
-    // The collector's CPU (user + system, all its threads) per accepted event during the load.
-    collectorCpuMicrosPerEvent: Math.round((shutdown.cpuMs * 1000) / accepted),
-    // The same for its main thread alone (Linux): the event loop, where requests are handled.
-    collectorMainThreadCpuMicrosPerEvent: Math.round((shutdown.mainCpuMs * 1000) / accepted),
+    // Where the CPU went during the load, in µs per accepted event (user + system): the
+    // collector (all its threads), its main thread alone (Linux: the event loop, where
+    // requests are handled), its other threads (libuv's threadpool: gzip, fsync, deletions;
+    // V8's helpers), the S3 server's process, and this process (autocannon).
+    collectorCpuMicrosPerEvent: perEvent(shutdown.cpuMs / 1000, accepted),
+    collectorMainThreadCpuMicrosPerEvent: perEvent(shutdown.mainCpuMs / 1000, accepted),
+    collectorOtherThreadsCpuMicrosPerEvent: perEvent((shutdown.cpuMs - shutdown.mainCpuMs) / 1000, accepted),
+    s3ServerCpuMicrosPerEvent: perEvent(s3Cpu, accepted),
+    autocannonCpuMicrosPerEvent: perEvent((loadCpu.user + loadCpu.system) / 1e6, accepted),
   };
 }
 

@@ -218,6 +218,14 @@ const md = [
     .filter((k) => r[k] && !r[k].crashed)
     .map((k) => `| ${k}${k === 'open-destinations' ? ' (the flush)' : ''} | ${fmt(r[k].seconds ?? r[k].flushSeconds, 1)} | ${fmt(r[k].mainThreadCpuSeconds, 1)} | ${fmt(r[k].otherThreadsCpuSeconds, 1)} | ${fmt(r[k].serverCpuSeconds ?? r[k].serverFlushCpuSeconds, 1)} |`),
   '',
+  'The collector, CPU per accepted event over its load (µs, user + system): its main thread (the event loop: HTTP, the scan of each line, the spool write); its other threads (libuv\'s threadpool: gzip, fsync, deleting delivered batches; V8\'s helpers); the S3 server\'s process; the load tool (autocannon, in the bench\'s process).',
+  '',
+  '| collector scenario | events/s | main thread µs | other threads µs | S3 server µs | autocannon µs |',
+  '| --- | --- | --- | --- | --- | --- |',
+  ...[['NDJSON bodies of 1,000 events', r.collector.ndjson1000], ['one JSON event per request', r.collector.oneEventPerRequest]].map(
+    ([name, c]) => `| ${name} | ${fmt(c.eventsPerSecond)} | ${fmt(c.collectorMainThreadCpuMicrosPerEvent, 1)} | ${fmt(c.collectorOtherThreadsCpuMicrosPerEvent, 1)} | ${fmt(c.s3ServerCpuMicrosPerEvent, 1)} | ${fmt(c.autocannonCpuMicrosPerEvent, 1)} |`,
+  ),
+  '',
   '## Targets',
   '',
   '| target | measured | met |',

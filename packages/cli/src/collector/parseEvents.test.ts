@@ -79,4 +79,48 @@ describe('parseEvents', () => {
       expect(wrong).toMatchObject({ ok: false, errors: [{ line: 1, error: 'invalid_event', issues: [{ field: '/id' }] }] });
     });
   });
+  it('answers for each line of a body what it answers for that line alone, whatever the lines before it', () => {
+    // Lines after a valid one with the same routing fields skip the validator: their answers must not change.
+    const wide = { lineBytes: 10_000, eventsPerRequest: 100 };
+    const envelope = (fields: Record<string, unknown>) => JSON.stringify({ bucket: 'my-bucket', prefix: 'p', payload: { n: 1 }, ...fields });
+    const lines = [
+      envelope({}),
+      envelope({ id: 'a' }),
+      envelope({ id: '' }),
+      envelope({ id: 'x'.repeat(200) }),
+      envelope({ id: 'x'.repeat(201) }),
+      // 200 characters of 400 UTF-16 units: valid, though longer than 200 units.
+      envelope({ id: '😀'.repeat(200) }),
+      envelope({ id: '😀'.repeat(201) }),
+      envelope({ destination: 's3' }),
+      envelope({ destination: 's4' }),
+      envelope({ destination: undefined }),
+      envelope({ prefix: undefined }),
+      envelope({ prefix: '../x' }),
+      envelope({ bucket: 'other-bucket' }),
+      envelope({ bucket: 'UPPER' }),
+      envelope({ payload: undefined }),
+      envelope({ extra: 1 }),
+      envelope({ prefix: 'p', id: 'b' }),
+      '{"prefix":"p","payload":{"n":1},"bucket":"my-bucket"}',
+      '{"bucket":"my-bucket","prefix":"p","payload":2,"prefix":"q/../"}',
+    ];
+    const alone = lines.map((line, i) => {
+      const result = parseEvents(line, true, wide);
+      if (result.ok) return { line: i + 1, event: result.events[0] };
+      if (result.tooMany) throw new Error('not expected');
+      return { line: i + 1, errors: result.errors.map((error) => ({ ...error, line: i + 1 })) };
+    });
+    for (const order of [lines.map((_, i) => i), lines.map((_, i) => lines.length - 1 - i)]) {
+      const body = order.map((i) => lines[i]).join('\n');
+      const together = parseEvents(body, true, wide);
+      if (together.ok || together.tooMany) throw new Error('expected errors');
+      const expected = order.flatMap((i, at) => (alone[i]?.errors ?? []).map((error) => ({ ...error, line: at + 1 })));
+      expect(together.errors).toEqual(expected);
+      // Without the refused lines, the rest is accepted with the events each gives alone.
+      const goodOrder = order.filter((i) => alone[i]?.event !== undefined);
+      const good = parseEvents(goodOrder.map((i) => lines[i]).join('\n'), true, wide);
+      expect(good).toEqual({ ok: true, events: goodOrder.map((i) => alone[i]?.event), lines: goodOrder.map((_, at) => at + 1) });
+    }
+  });
 });

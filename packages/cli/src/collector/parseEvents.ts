@@ -1,6 +1,6 @@
 import { compileValidator, ValidationError } from '@sluice/core';
 import { eventEnvelopeSchema, type EventEnvelope } from './eventEnvelopeSchema.js';
-import { readEnvelope, skipWhitespace } from './readEnvelope.js';
+import { readEnvelope, skipWhitespace, type SeenStrings } from './readEnvelope.js';
 
 const CR = 13;
 const COMMA = 44;
@@ -30,6 +30,18 @@ export interface ParseLimits {
 }
 
 const validateEnvelope = compileValidator<EventEnvelope>('event', eventEnvelopeSchema);
+/** The fields the schema fills in when absent, in the order the validator adds them. */
+const DEFAULTS = Object.entries(eventEnvelopeSchema.properties).flatMap(([name, property]) => ('default' in property ? [[name, property.default] as const] : []));
+/** An envelope read by readEnvelope (known fields, plain strings, payload a RawJson), or another value. */
+type Item = { line: number; value: unknown; read?: true } | LineError;
+/** The routing fields of an envelope the schema accepted (copies: no request body is held). */
+type Routing = Readonly<Record<'bucket' | 'prefix' | 'destination', unknown>>;
+/**
+ * The last routing fields the schema accepted, across requests: the schema never changes, so
+ * an envelope with the same ones needs no validator (see sameAsValid), also when each
+ * request holds one event.
+ */
+let valid: Routing | undefined;
 /** More errors than this are counted, not listed: an answer must stay small whatever was sent. */
 const MAX_LISTED_ERRORS = 100;
 
@@ -41,7 +53,8 @@ const MAX_LISTED_ERRORS = 100;
  * valid but not parsed; any other envelope is parsed with `JSON.parse`, as are payloads then.
  */
 export function parseEvents(body: string, ndjson: boolean, limits: ParseLimits): ParsedEvents {
-  const items: Array<{ line: number; value: unknown } | LineError> = [];
+  const items: Item[] = [];
+  const seen: SeenStrings = {};
   if (ndjson) {
     let start = 0;
     let line = 0;
@@ -70,12 +83,12 @@ export function parseEvents(body: string, ndjson: boolean, limits: ParseLimits):
           continue;
         }
       }
-      const read = object ? readEnvelope(body, first, end) : undefined;
-      if (read && skipWhitespace(body, read.end, end) === end) items.push({ line, value: read.envelope });
+      const read = object ? readEnvelope(body, first, end, seen) : undefined;
+      if (read && skipWhitespace(body, read.end, end) === end) items.push({ line, value: read.envelope, read: true });
       else items.push(parseJson(text ?? body.slice(lineStart, end), line));
     }
   } else {
-    const read = readJsonBody(body, limits.eventsPerRequest);
+    const read = readJsonBody(body, limits.eventsPerRequest, seen);
     if (read) {
       for (const item of read) items.push(item);
     } else {
@@ -98,7 +111,13 @@ export function parseEvents(body: string, ndjson: boolean, limits: ParseLimits):
       continue;
     }
     try {
-      events.push(validateEnvelope(item.value));
+      if (item.read && valid !== undefined && sameAsValid(item.value as Record<string, unknown>, valid)) {
+        events.push(withDefaults(item.value as Record<string, unknown>));
+      } else {
+        const raw = item.read ? routingOf(item.value as Record<string, unknown>) : undefined;
+        events.push(validateEnvelope(item.value));
+        if (raw) valid = raw;
+      }
       lines.push(item.line);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
@@ -115,25 +134,59 @@ export function parseEvents(body: string, ndjson: boolean, limits: ParseLimits):
 }
 
 /**
+ * Whether the schema accepts envelope `read` because it accepted `valid` (both as read by
+ * readEnvelope, before defaults): the same routing fields, a payload, and an id (whose
+ * rules stand alone) of 1 to 200 UTF-16 units, so of 1 to 200 characters. The schema's rules
+ * for the rest see the same strings, so they answer the same; anything else goes to the
+ * validator.
+ */
+function sameAsValid(read: Record<string, unknown>, valid: Routing): boolean {
+  const { id } = read;
+  return (
+    read.bucket === valid.bucket &&
+    read.prefix === valid.prefix &&
+    read.destination === valid.destination &&
+    read.payload !== undefined &&
+    (id === undefined || (typeof id === 'string' && id.length >= 1 && id.length <= 200))
+  );
+}
+
+/** The routing fields of an envelope before validation, as strings of their own. */
+function routingOf(envelope: Record<string, unknown>): Routing {
+  return { bucket: detached(envelope.bucket), prefix: detached(envelope.prefix), destination: detached(envelope.destination) };
+}
+
+function detached(value: unknown): unknown {
+  // Flattening the concatenation copies the characters; the slice then points into the copy.
+  return typeof value === 'string' ? ` ${value}`.slice(1) : value;
+}
+
+/** The envelope with the schema's defaults filled in, as the validator fills them. */
+function withDefaults(envelope: Record<string, unknown>): EventEnvelope {
+  for (const [name, value] of DEFAULTS) if (envelope[name] === undefined) envelope[name] = value;
+  return envelope as unknown as EventEnvelope;
+}
+
+/**
  * A JSON body (one envelope, or an array of them) read with {@link readEnvelope}, payloads
  * kept as text; undefined when that reading does not apply (then it is parsed as before).
  */
-function readJsonBody(body: string, eventsPerRequest: number): Array<{ line: number; value: unknown }> | undefined {
+function readJsonBody(body: string, eventsPerRequest: number, seen: SeenStrings): Array<{ line: number; value: unknown; read: true }> | undefined {
   const end = body.length;
   let i = skipWhitespace(body, 0, end);
   if (body.charCodeAt(i) === OPEN_BRACE) {
-    const read = readEnvelope(body, i, end);
-    return read && skipWhitespace(body, read.end, end) === end ? [{ line: 1, value: read.envelope }] : undefined;
+    const read = readEnvelope(body, i, end, seen);
+    return read && skipWhitespace(body, read.end, end) === end ? [{ line: 1, value: read.envelope, read: true }] : undefined;
   }
   if (body.charCodeAt(i) !== OPEN_BRACKET) return undefined;
-  const items: Array<{ line: number; value: unknown }> = [];
+  const items: Array<{ line: number; value: unknown; read: true }> = [];
   i = skipWhitespace(body, i + 1, end);
   if (body.charCodeAt(i) === CLOSE_BRACKET) return skipWhitespace(body, i + 1, end) === end ? items : undefined;
   for (;;) {
     if (body.charCodeAt(i) !== OPEN_BRACE || items.length >= eventsPerRequest) return undefined;
-    const read = readEnvelope(body, i, end);
+    const read = readEnvelope(body, i, end, seen);
     if (!read) return undefined;
-    items.push({ line: items.length + 1, value: read.envelope });
+    items.push({ line: items.length + 1, value: read.envelope, read: true });
     i = skipWhitespace(body, read.end, end);
     const c = body.charCodeAt(i);
     if (c === CLOSE_BRACKET) return skipWhitespace(body, i + 1, end) === end ? items : undefined;

@@ -130,6 +130,7 @@ function recentOf(context: CollectorContext, events: readonly EventEnvelope[], i
   // that one body; fewer share the ring with other requests' events, and keep copies of
   // their own, so the ring never holds a body per event.
   const detach = ids.length < capacity;
+  let routeOf: { bucket: string; prefix: string; route: string } | undefined;
   let r = refused.length - 1;
   while (r >= 0 && (refused[r] as RefusedSend).index >= end) r -= 1;
   for (let i = end - 1, j = ids.length - 1; i >= 0 && j >= 0 && recent.length < capacity; i -= 1) {
@@ -138,7 +139,9 @@ function recentOf(context: CollectorContext, events: readonly EventEnvelope[], i
       continue;
     }
     const { destination, bucket, prefix, payload } = events[i] as EventEnvelope;
-    recent.push({ id: ids[j] as string, acceptedAt, destination, bucket, prefix, route: s3RouteId(bucket, prefix), payload: detach && payload instanceof RawJson ? payload.detached() : payload });
+    // Lines mostly share their route: worked out once per run of them.
+    if (routeOf?.bucket !== bucket || routeOf.prefix !== prefix) routeOf = { bucket, prefix, route: s3RouteId(bucket, prefix) };
+    recent.push({ id: ids[j] as string, acceptedAt, destination, bucket, prefix, route: routeOf.route, payload: detach && payload instanceof RawJson ? payload.detached() : payload });
     j -= 1;
   }
   return recent.reverse();

@@ -29,7 +29,7 @@ export interface ReadEnvelope {
  * and the caller parses the text with `JSON.parse` as before: same answers, same errors.
  * A repeated field keeps its last value, as `JSON.parse` does.
  */
-export function readEnvelope(text: string, start: number, end: number): ReadEnvelope | undefined {
+export function readEnvelope(text: string, start: number, end: number, seen?: SeenStrings): ReadEnvelope | undefined {
   const envelope: Record<string, unknown> = {};
   let i = skipWhitespace(text, start + 1, end);
   if (i < end && text.charCodeAt(i) === CLOSE_BRACE) return { envelope, end: i + 1 };
@@ -50,7 +50,7 @@ export function readEnvelope(text: string, start: number, end: number): ReadEnve
       if (i >= end || text.charCodeAt(i) !== QUOTE) return undefined;
       const valueEnd = plainStringEnd(text, i, end);
       if (valueEnd < 0) return undefined;
-      envelope[name] = text.slice(i + 1, valueEnd - 1);
+      envelope[name] = seen && name !== 'id' ? sameOrSlice(text, i + 1, valueEnd - 1, name, seen) : text.slice(i + 1, valueEnd - 1);
       i = valueEnd;
     } else {
       return undefined;
@@ -62,6 +62,21 @@ export function readEnvelope(text: string, start: number, end: number): ReadEnve
     if (c !== COMMA) return undefined;
     i = skipWhitespace(text, i + 1, end);
   }
+}
+
+/**
+ * The last value read of each routing field, over the envelopes of one body: the lines of a
+ * request mostly repeat them, and the one string held instead of a copy per line makes later
+ * comparisons (the route cache, the validation of a repeat) a pointer check.
+ */
+export type SeenStrings = Partial<Record<Exclude<(typeof STRING_FIELDS)[number], 'id'>, string>>;
+
+function sameOrSlice(text: string, from: number, to: number, name: keyof SeenStrings, seen: SeenStrings): string {
+  const last = seen[name];
+  if (last !== undefined && last.length === to - from && text.startsWith(last, from)) return last;
+  const value = text.slice(from, to);
+  seen[name] = value;
+  return value;
 }
 
 export function skipWhitespace(text: string, index: number, end: number): number {

@@ -68,6 +68,40 @@ describe('RawJson', () => {
     // A net for two cores shared with other test runs: the loop takes about a second alone.
   }, 60_000);
 
+  it('reads the values of one text in any order with the answers each gives alone (the search for escapes is shared)', () => {
+    const next = random(20_261_126);
+    const lines: string[] = [];
+    for (let round = 0; round < 2_000; round += 1) {
+      let text = SAMPLES[round % SAMPLES.length] as string;
+      const at = Math.floor(next() * (text.length + 1));
+      const char = ALPHABET[Math.floor(next() * ALPHABET.length)] as string;
+      text = text.slice(0, at) + char + text.slice(at + 1);
+      // Lines of one text hold no raw line break, as in an NDJSON body.
+      lines.push(text.replaceAll('\n', ' '));
+    }
+    const body = lines.join('\n');
+    const spans = lines.map((line, i) => {
+      const start = lines.slice(0, i).reduce((sum, l) => sum + l.length + 1, 0);
+      return { start, end: start + line.length, line };
+    });
+    const alone = (line: string) => {
+      const read = RawJson.read(line, 0);
+      return read && read.end === line.length ? read.value.json : undefined;
+    };
+    const inBody = ({ start, end }: { start: number; end: number }) => {
+      const read = RawJson.read(body, start, end);
+      return read && read.end === end ? read.value.json : undefined;
+    };
+    const expected = spans.map(({ line }) => alone(line));
+    expect(spans.map(inBody)).toEqual(expected);
+    expect([...spans].reverse().map(inBody)).toEqual([...expected].reverse());
+    const shuffled = spans.map((span, i) => ({ span, i, key: next() })).sort((a, b) => a.key - b.key);
+    expect(shuffled.map(({ span }) => inBody(span))).toEqual(shuffled.map(({ i }) => expected[i]));
+    // Both answers are exercised.
+    expect(expected.filter((json) => json !== undefined).length).toBeGreaterThan(200);
+    expect(expected.filter((json) => json === undefined).length).toBeGreaterThan(200);
+  });
+
   it('refuses what JSON.parse refuses, with SLUICE_UNSERIALIZABLE', () => {
     for (const text of ['', ' ', '01', '1.', '.5', '-', '1e', '+1', 'NaN', 'Infinity', 'tru', 'nulls', '"a\tb"', '"\\x"', '"\\u12g4"', '[1,]', '{"a":1,}', '{"a"}', '{a:1}', "'a'", '[1 2]', '"open', '{}{}', '[', '\ufeff1']) {
       expect(parses(text)).toBe(false);

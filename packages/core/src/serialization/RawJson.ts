@@ -1,7 +1,8 @@
 import { SerializationError } from '../errors/SerializationError.js';
 import { compactJson, scanJsonValue, skipJsonWhitespace, type JsonScan } from './scanJson.js';
 
-const scan: JsonScan = { spaced: false };
+// Kept between reads: the values of one text share its search for escapes (it holds that one text).
+const scan: JsonScan = { spaced: false, text: '', specialFrom: 0, special: 0 };
 
 /**
  * A payload that is already JSON text, proven valid when it was made: send it as `payload`

@@ -27,10 +27,44 @@ const CLOSE_BRACE = 125;
 const IN_ARRAY = 0;
 const IN_OBJECT = 1;
 
-/** What {@link scanJsonValue} found besides the end. */
+/** What {@link scanJsonValue} found besides the end, and what it keeps between scans of one text. */
 export interface JsonScan {
   /** Whether whitespace separates tokens somewhere inside the value. */
   spaced: boolean;
+  /**
+   * The text last scanned, and in it: no backslash or control character in
+   * `[specialFrom, special)` (`special` is the next one, or the text's length). Kept between
+   * scans, so the values of one text (the lines of a request body) share one search.
+   */
+  text?: string;
+  specialFrom?: number;
+  special?: number;
+}
+
+/** What ends the plain run of a string early: an escape or a control character. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what JSON strings may not hold
+const SPECIAL = /[\\\u0000-\u001f]/g;
+
+/** The index of the first backslash or control character at or after `index`, or the text's length. */
+function nextSpecial(text: string, index: number, found: JsonScan): number {
+  if (found.text === text && (found.specialFrom as number) <= index && index <= (found.special as number)) return found.special as number;
+  SPECIAL.lastIndex = index;
+  const special = SPECIAL.test(text) ? SPECIAL.lastIndex - 1 : text.length;
+  found.text = text;
+  found.specialFrom = index;
+  found.special = special;
+  return special;
+}
+
+/**
+ * A string starting at its opening quote; the index after the closing quote, or -1. The
+ * closing quote is found by the engine's own search when no escape or control character
+ * comes before it (the usual string), else the string is read character by character.
+ */
+function scanStringIn(text: string, index: number, end: number, found: JsonScan): number {
+  const quote = text.indexOf('"', index + 1);
+  if (quote < 0 || quote >= end) return -1;
+  return quote < nextSpecial(text, index + 1, found) ? quote + 1 : scanString(text, index, end);
 }
 
 export function isJsonWhitespace(code: number): boolean {
@@ -75,7 +109,7 @@ export function scanJsonValue(text: string, start: number, end: number, found: J
         continue;
       }
     } else if (c === QUOTE) {
-      i = scanString(text, i, end);
+      i = scanStringIn(text, i, end, found);
     } else if (c === MINUS || (c >= ZERO && c <= NINE)) {
       i = scanNumber(text, i, end);
     } else if (c === 116 /* t */) {
@@ -122,32 +156,21 @@ function skipSpaced(text: string, index: number, end: number, found: JsonScan): 
 /** A member's name, the colon and the whitespace up to its value; the index of the value or -1. */
 function scanKey(text: string, index: number, end: number, found: JsonScan): number {
   if (index >= end || text.charCodeAt(index) !== QUOTE) return -1;
-  let i = scanString(text, index, end);
+  let i = scanStringIn(text, index, end, found);
   if (i < 0) return -1;
   i = skipSpaced(text, i, end, found);
   if (i >= end || text.charCodeAt(i) !== COLON) return -1;
   return skipSpaced(text, i + 1, end, found);
 }
 
-/** A run of characters a string holds as they are: no quote, backslash or control character. */
-// eslint-disable-next-line no-control-regex -- control characters are exactly what JSON strings may not hold
-const PLAIN_RUN = /[^"\\\u0000-\u001f]*/y;
-/** Characters checked one by one before the regular expression takes over: most keys are shorter. */
-const SHORT = 16;
-
-/** A string starting at its opening quote; the index after the closing quote, or -1. */
+/**
+ * A string starting at its opening quote; the index after the closing quote, or -1. A plain
+ * loop: payload strings are mostly short, and a sticky regular expression per string costs
+ * more in calls than it saves on the long ones.
+ */
 export function scanString(text: string, index: number, end: number): number {
   let i = index + 1;
-  let plainUntil = Math.min(end, i + SHORT);
   while (i < end) {
-    if (i >= plainUntil) {
-      // Past a short string's length, the regular expression skips a long run at native speed.
-      PLAIN_RUN.lastIndex = i;
-      PLAIN_RUN.test(text);
-      i = Math.min(PLAIN_RUN.lastIndex, end);
-      plainUntil = end;
-      if (i >= end) return -1;
-    }
     const c = text.charCodeAt(i);
     if (c === QUOTE) return i + 1;
     if (c === BACKSLASH) {
@@ -160,8 +183,6 @@ export function scanString(text: string, index: number, end: number): number {
         if (i + 2 > end || !(e === QUOTE || e === BACKSLASH || e === 47 || e === 98 || e === 102 || e === 110 || e === 114 || e === 116)) return -1;
         i += 2;
       }
-      // After an escape, the next run is skipped by the regular expression again.
-      plainUntil = i;
       continue;
     }
     if (c < SPACE) return -1;

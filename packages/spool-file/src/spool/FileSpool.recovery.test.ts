@@ -27,6 +27,25 @@ describe('FileSpool', () => {
     second.close();
   });
 
+  it('after a crash while a delivered batch was being deleted: records gone means the batch is gone, records left mean it is delivered again whole', async () => {
+    const { spool: first, directory } = spoolIn();
+    const halfDeleted = first.open(meta(id('1'), 1_000));
+    halfDeleted.append('"a"\n');
+    const notYetDeleted = first.open(meta(id('2'), 2_000));
+    notYetDeleted.append('"b"\n');
+    killed(first, directory);
+    // Deletion goes records first, meta second: a crash between them leaves the meta alone.
+    fs.rmSync(path.join(directory, 'batches', `${id('1')}.ndjson`));
+
+    const { spool: second, logger } = spoolIn('never', directory);
+    const found = second.recover();
+    expect(await Promise.all(found.map(async (f) => [f.meta.identifier, await text(f.batch.contents())]))).toEqual([[id('2'), '"b"\n']]);
+    expect(fs.readdirSync(path.join(directory, 'batches')).sort()).toEqual([`${id('2')}.meta.json`, `${id('2')}.ndjson`]);
+    expect(fs.existsSync(path.join(directory, 'quarantine'))).toBe(false);
+    expect(logger.at('warn').filter((line) => !line.startsWith('took over the spool folder'))).toEqual([]);
+    second.close();
+  });
+
   it('moves a dead letter to dead-letter/ with its reason, recovers it as such, and revives it', async () => {
     const { spool, directory } = spoolIn();
     const batch = spool.open(meta(id('d')));

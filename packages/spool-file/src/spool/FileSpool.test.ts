@@ -15,8 +15,25 @@ describe('FileSpool', () => {
     expect(fs.readFileSync(file, 'utf8')).toBe('{"n":1}\n{"n":2}\n');
     expect(await text(batch.contents())).toBe('{"n":1}\n{"n":2}\n');
     batch.discard();
+    await spool.removed();
     expect(fs.readdirSync(path.join(directory, 'batches'))).toEqual([]);
     spool.close();
+  });
+
+  it('deletes what delivered batches left before it releases the lock at close', () => {
+    const { spool, directory } = spoolIn();
+    const first = spool.open(meta(id('a')));
+    first.append('{"n":1}\n');
+    const second = spool.open(meta(id('b')));
+    second.append('{"n":2}\n');
+    first.discard();
+    second.discard();
+    // Not waited for: close itself leaves no file of a delivered batch to the next owner.
+    spool.close();
+    expect(fs.readdirSync(path.join(directory, 'batches'))).toEqual([]);
+    const { spool: next } = spoolIn('never', directory);
+    expect(next.recover()).toEqual([]);
+    next.close();
   });
 
   it('streams contents in chunks of at most 4 MiB through the open file, even after the file is deleted', async () => {

@@ -20,6 +20,7 @@ import { writeFileAtomically } from '../fs/writeFileAtomically.js';
 import { DirectoryLock } from '../lock/DirectoryLock.js';
 import { countRecords } from './countRecords.js';
 import { FileSpoolBatch, type FileSpoolBatchContext } from './FileSpoolBatch.js';
+import { FileRemover } from './FileRemover.js';
 import { PendingSyncs } from './PendingSyncs.js';
 import { quarantine } from './quarantine.js';
 import { readBatchMeta } from './readBatchMeta.js';
@@ -50,6 +51,7 @@ export class FileSpool implements Spool {
   readonly #lock: DirectoryLock;
   readonly #syncs: PendingSyncs;
   readonly #context: FileSpoolBatchContext;
+  readonly #remover: FileRemover;
   #timer: Timer | undefined;
   #syncRound: { readonly promise: Promise<void>; readonly resolve: () => void } | undefined;
   #closed = false;
@@ -62,7 +64,8 @@ export class FileSpool implements Spool {
   ) {
     this.#paths = spoolPaths(options.directory);
     this.#syncs = new PendingSyncs(options.fsync, logger);
-    this.#context = { paths: this.#paths, fsync: options.fsync, syncs: this.#syncs, logger, retire: (batch) => void this.#open.delete(batch) };
+    this.#remover = new FileRemover(logger);
+    this.#context = { paths: this.#paths, fsync: options.fsync, syncs: this.#syncs, logger, retire: (batch) => void this.#open.delete(batch), remover: this.#remover };
     this.#createFolders();
     this.#lock = DirectoryLock.acquire(this.#paths.lock, options.directory, clock, logger);
     if (options.fsync === 'interval') this.#scheduleSync();
@@ -139,6 +142,8 @@ export class FileSpool implements Spool {
       }
     }
     this.#quarantineOrphans();
+    // Batches found empty are gone before the start goes on, as they were before it.
+    this.#remover.flushSync();
     return found.sort((a, b) => a.meta.openedAt - b.meta.openedAt);
   }
 
@@ -204,7 +209,8 @@ export class FileSpool implements Spool {
 
   /**
    * Syncs and releases every open batch file (writing again, from open descriptors, any the
-   * folder lost), then the lock. What is undelivered stays for the next start. Safe twice;
+   * folder lost), deletes what is left of delivered batches, then releases the lock. What is
+   * undelivered stays for the next start. Safe twice;
    * never throws: what fails is logged.
    */
   close(): void {
@@ -220,7 +226,17 @@ export class FileSpool implements Spool {
     }
     this.#open.clear();
     this.#syncs.flush();
+    // No deletion may outlive the lock: a process that takes the folder next sees each batch whole or gone.
+    this.#remover.flushSync();
     this.#lock.release();
+  }
+
+  /**
+   * Resolves once the files of every batch discarded so far are deleted: delivered batches'
+   * files go on libuv's threadpool, off the event loop. Never rejects (a failure is logged).
+   */
+  removed(): Promise<void> {
+    return this.#remover.idle();
   }
 
   #list(folder: string): string[] {

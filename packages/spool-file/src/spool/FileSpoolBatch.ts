@@ -5,6 +5,7 @@ import { ensurePrivateFolder, FILE_MODE } from '../fs/ensurePrivateFolder.js';
 import { spoolFailure } from '../fs/spoolFailure.js';
 import { writeFileAtomically } from '../fs/writeFileAtomically.js';
 import { writeFully, writeTextFully } from '../fs/writeFully.js';
+import type { FileRemover } from './FileRemover.js';
 import type { PendingSyncs } from './PendingSyncs.js';
 import type { SpoolPaths } from './spoolPaths.js';
 
@@ -20,6 +21,8 @@ export interface FileSpoolBatchContext {
   readonly logger: Logger;
   /** Told when the batch is delivered or buried, so the spool stops syncing it. */
   readonly retire: (batch: FileSpoolBatch) => void;
+  /** Deletes delivered batches' files off the event loop, in order. */
+  readonly remover: FileRemover;
 }
 
 /**
@@ -206,16 +209,16 @@ export class FileSpoolBatch implements SpoolBatch {
     }
   }
 
-  /** Forgets the delivered batch: deletes its files. Safe twice; throws SpoolError if they stay. */
+  /**
+   * Forgets the delivered batch: its files are deleted on libuv's threadpool, records first,
+   * after those of batches discarded before (see FileRemover; the spool's close deletes what
+   * is left). Safe twice; never throws: a file that stays is logged, and the next start
+   * delivers the batch again to the same key, which S3 keeps as one object.
+   */
   discard(): void {
     this.context.retire(this);
     this.#closeFile();
-    try {
-      fs.rmSync(this.#dataPath, { force: true });
-      fs.rmSync(this.context.paths.meta(this.#folder, this.identifier), { force: true });
-    } catch (error) {
-      throw spoolFailure(error, 'delete the delivered batch', this.#dataPath, 'It stays on disk; the next start delivers it again to the same key, which S3 keeps as one object.');
-    }
+    this.context.remover.remove([this.#dataPath, this.context.paths.meta(this.#folder, this.identifier)]);
   }
 
   /** Moves the batch and a reason file to `dead-letter/`. Throws SpoolError if that fails; the records stay where they were. */
