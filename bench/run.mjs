@@ -152,7 +152,7 @@ const targets = [
   ['defaults ≥ 0.9 × the 8 MiB-capped scenario', r['sluice-s3-defaults'].eventsPerSec / s3.eventsPerSec, 0.9, '≥'],
   [`heavy minute, file spool: RSS added ≤ 64 MiB + partSize × partConcurrency (96 MiB; the producer loop alone, without Sluice, adds ${fmt(r['heavy-minute-producer-alone'].rssAddedMb)} MB)`, r['heavy-minute-file'].rssAddedMb, 96, '≤'],
   ['heavy minute, memory spool: RSS added ≤ 96 MiB (the memory spool keeps the compressed minute)', r['heavy-minute-memory'].rssAddedMb, 96, '≤'],
-  [`event-loop max ≤ 20 ms, defaults (one destination, no cap; the producer loop's longest turn of 1,000 send() calls, send() and GC in it included: ${fmt(r['sluice-s3-defaults'].producerTurnMaxMs, 1)} ms)`, r['sluice-s3-defaults'].loopMaxMs, 20, '≤'],
+  [`event-loop max ≤ 20 ms, defaults (one destination, no cap; the producer loop's longest turn of 100 send() calls, send() and GC in it included: ${fmt(r['sluice-s3-defaults'].producerTurnMaxMs, 1)} ms)`, r['sluice-s3-defaults'].loopMaxMs, 20, '≤'],
   [`event-loop max ≤ 20 ms, heavy minute, memory spool (the producer loop's longest turn: ${fmt(r['heavy-minute-memory'].producerTurnMaxMs, 1)} ms)`, r['heavy-minute-memory'].loopMaxMs, 20, '≤'],
   [`event-loop max ≤ 20 ms, heavy minute, file spool (the producer loop's longest turn: ${fmt(r['heavy-minute-file'].producerTurnMaxMs, 1)} ms)`, r['heavy-minute-file'].loopMaxMs, 20, '≤'],
   ['event-loop max ≤ 20 ms, flush of 10,000 destinations', r['open-destinations'].loopMaxMs, 20, '≤'],
