@@ -119,7 +119,7 @@ describe('streaming a busy batch while its window is open', () => {
     );
     expect(framing).toHaveLength(5);
     const sealed = clock.advanceTo('2024-05-25T16:15:00Z');
-    for (let i = 3; i < 5; i += 1) framing[i]?.done(framing[i].records);
+    for (const run of framing.slice(3)) run.done(run.records);
     await sealed;
     expect(destination.objects[0]?.payloads).toEqual(Array.from({ length: runs * perRun }, (_, i) => payload(i)));
     expect(sluice.pendingBytes).toBe(0);
