@@ -125,4 +125,20 @@ describe('streaming a busy batch while its window is open', () => {
     expect(sluice.pendingBytes).toBe(0);
     await sluice.close();
   });
+
+  it('with a durable spool, drops the runs framing ahead when the stream fails, and uploads the batch whole from the spool: each event once, nothing left pending', async () => {
+    const destination = new RecordingDestination('recording', { streaming: true });
+    const { clock, sluice, send } = recordingSluice({ destinations: [destination], spool: durableMemorySpool() });
+    destination.failNext(1, new DeliveryError('part failed', { code: 'InternalError', retryable: true, location: 'recording' }));
+    const receipts = Array.from({ length: 4 * perRun }, (_, i) => send('busy', payload(i)));
+    await clock.advance(0);
+    // The first write failed with runs framed ahead of it: the stream is gone, its records are not.
+    expect(destination.streaming.size).toBe(0);
+    await clock.advanceTo('2024-05-25T16:15:00Z');
+    expect(destination.objects).toHaveLength(1);
+    expect(destination.objects[0]?.payloads).toEqual(Array.from({ length: 4 * perRun }, (_, i) => payload(i)));
+    expect(receipts.every((receipt) => sluice.deliveredCount(receipt.id) === 1)).toBe(true);
+    expect(sluice.pendingBytes).toBe(0);
+    await sluice.close();
+  });
 });
