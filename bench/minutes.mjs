@@ -25,6 +25,8 @@ const [name, rawOptions = '{}'] = process.argv.slice(2);
 const options = JSON.parse(rawOptions);
 const MIB = 1024 * 1024;
 const yieldLoop = () => new Promise((resolve) => setImmediate(resolve));
+// Events a producer sends per event-loop turn, as in scenarios.mjs: a service sends a few per request.
+const TURN = 100;
 
 /** Samples RSS every 10 ms; returns the peak above the RSS at the start. */
 function rssSampler() {
@@ -65,7 +67,7 @@ const scenarios = {
     let producerTurnMaxMs = 0;
     while (bytes < target) {
       let turnStart = process.hrtime.bigint();
-      for (let i = 0; i < 1_000; i += 1) {
+      for (let i = 0; i < TURN; i += 1) {
         // A fresh object per send, as a service builds one per request.
         const payload = { ...pool[sent % pool.length], seq: sent };
         try {
@@ -118,7 +120,7 @@ const scenarios = {
     let kept = 0;
     const target = megabytes * MIB;
     while (bytes < target) {
-      for (let i = 0; i < 1_000; i += 1) {
+      for (let i = 0; i < TURN; i += 1) {
         const payload = { ...pool[sent % pool.length], seq: sent };
         kept ^= JSON.stringify(payload).length;
         sent += 1;
@@ -137,7 +139,7 @@ const scenarios = {
     let sent = 0;
     for (let d = 0; d < destinations; d += 1) {
       for (let e = 0; e < eventsEach; e += 1) sluice.send.s3({ bucket: 'bench', prefix: `many/d${d}`, payload: { ...pool[sent % pool.length], seq: sent++ } });
-      if (d % 1_000 === 999) await yieldLoop();
+      if (sent % TURN < eventsEach) await yieldLoop();
     }
     const open = stop();
     const threads = threadCpu();

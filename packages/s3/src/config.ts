@@ -53,9 +53,11 @@ export interface S3Options {
   /** gzip level: 1 is fastest, 9 smallest; 6 is gzip’s own default. Default: `6`. */
   readonly compressionLevel: number;
   /**
-   * How many batches are gzip-compressed at once, each on a thread of libuv’s pool (4 threads unless
-   * UV_THREADPOOL_SIZE says otherwise). 0: one fewer than the CPU cores, at least 1, which leaves a core to
-   * the application’s event loop. Default: `0`.
+   * How many batches (or runs of a streaming batch) are gzip-compressed at once, each on a thread of libuv’s
+   * pool (4 threads unless UV_THREADPOOL_SIZE says otherwise). 0: one fewer than the CPU cores, at least 1,
+   * which leaves a core to the application’s event loop, and one more while the event loop has been mostly
+   * idle (busy under half of the last 50 ms or more), never more than the cores; a number: exactly that many.
+   * Default: `0`.
    */
   readonly compressionConcurrency: number;
   /**
@@ -187,7 +189,7 @@ export const s3OptionsSchema = {
       maximum: 64,
       default: 0,
       description:
-        'How many batches are gzip-compressed at once, each on a thread of libuv’s pool (4 threads unless UV_THREADPOOL_SIZE says otherwise). 0: one fewer than the CPU cores, at least 1, which leaves a core to the application’s event loop.',
+        'How many batches (or runs of a streaming batch) are gzip-compressed at once, each on a thread of libuv’s pool (4 threads unless UV_THREADPOOL_SIZE says otherwise). 0: one fewer than the CPU cores, at least 1, which leaves a core to the application’s event loop, and one more while the event loop has been mostly idle (busy under half of the last 50 ms or more), never more than the cores; a number: exactly that many.',
     },
     acl: {
       type: 'string',

@@ -93,4 +93,52 @@ describe('streaming a busy batch while its window is open', () => {
     expect(sluice.pendingBytes).toBe(0);
     await sluice.close();
   });
+
+  it('frames runs ahead, as many as the serializer works on and one more, and writes the pieces in order whichever is framed first', async () => {
+    const destination = new RecordingDestination('recording', { streaming: true });
+    const framing: Array<{ readonly records: Uint8Array; readonly done: (piece: Uint8Array) => void }> = [];
+    Object.assign(destination.serializer, {
+      frameConcurrency: 2,
+      frame: (records: Uint8Array) => new Promise<Uint8Array>((resolve) => framing.push({ records: Buffer.from(records), done: resolve })),
+    });
+    const { clock, sluice, send } = recordingSluice({ destinations: [destination] });
+    const runs = 5;
+    for (let i = 0; i < runs * perRun; i += 1) send('busy', payload(i));
+    await clock.advance(0);
+    // Two framing, one ready; the other runs wait, their records untaken or unjoined, still counted as records.
+    expect(framing).toHaveLength(3);
+    expect(sluice.pendingBytes).toBe(runs * STREAM_RUN_BYTES);
+    framing[1]?.done(framing[1].records);
+    framing[2]?.done(framing[2].records);
+    await clock.advance(0);
+    expect([...destination.streaming.values()][0] ?? []).toHaveLength(0); // the first run is not framed yet
+    framing[0]?.done(framing[0].records);
+    await clock.advance(0);
+    expect(destination.streaming.values().next().value?.map((piece) => piece.subarray(0, 13).toString())).toEqual(
+      [0, perRun, 2 * perRun].map((i) => `{"i":"${String(i).padStart(6, '0')}"`),
+    );
+    expect(framing).toHaveLength(5);
+    const sealed = clock.advanceTo('2024-05-25T16:15:00Z');
+    for (const run of framing.slice(3)) run.done(run.records);
+    await sealed;
+    expect(destination.objects[0]?.payloads).toEqual(Array.from({ length: runs * perRun }, (_, i) => payload(i)));
+    expect(sluice.pendingBytes).toBe(0);
+    await sluice.close();
+  });
+
+  it('with a durable spool, drops the runs framing ahead when the stream fails, and uploads the batch whole from the spool: each event once, nothing left pending', async () => {
+    const destination = new RecordingDestination('recording', { streaming: true });
+    const { clock, sluice, send } = recordingSluice({ destinations: [destination], spool: durableMemorySpool() });
+    destination.failNext(1, new DeliveryError('part failed', { code: 'InternalError', retryable: true, location: 'recording' }));
+    const receipts = Array.from({ length: 4 * perRun }, (_, i) => send('busy', payload(i)));
+    await clock.advance(0);
+    // The first write failed with runs framed ahead of it: the stream is gone, its records are not.
+    expect(destination.streaming.size).toBe(0);
+    await clock.advanceTo('2024-05-25T16:15:00Z');
+    expect(destination.objects).toHaveLength(1);
+    expect(destination.objects[0]?.payloads).toEqual(Array.from({ length: 4 * perRun }, (_, i) => payload(i)));
+    expect(receipts.every((receipt) => sluice.deliveredCount(receipt.id) === 1)).toBe(true);
+    expect(sluice.pendingBytes).toBe(0);
+    await sluice.close();
+  });
 });

@@ -127,21 +127,19 @@ export class BatchStreamer {
     // Read through a function: a write may fail the stream while this loop awaits it.
     const going = (): boolean => streaming.failed === undefined;
     try {
-      while (going() && (batch.untakenBytes >= STREAM_RUN_BYTES || (all && batch.untakenBytes > 0))) {
-        for await (const piece of this.#framed(batch, streaming)) {
-          // After a failure the rest of what was taken is still framed into the kept pieces
-          // (the memory spool's only copy); a durable spool has it on disk.
-          if (!going()) {
-            if (streaming.kept) continue;
-            break;
-          }
-          try {
-            streaming.stream ??= this.#open(batch, streaming);
-            streaming.unstored += piece.length;
-            await streaming.stream.write(piece);
-          } catch (error) {
-            await this.#fail(batch, streaming, error);
-          }
+      for await (const piece of this.#framed(batch, streaming, all, going)) {
+        // After a failure the rest of what was taken is still framed into the kept pieces
+        // (the memory spool's only copy); a durable spool has it on disk.
+        if (!going()) {
+          if (streaming.kept) continue;
+          break;
+        }
+        try {
+          streaming.stream ??= this.#open(batch, streaming);
+          streaming.unstored += piece.length;
+          await streaming.stream.write(piece);
+        } catch (error) {
+          await this.#fail(batch, streaming, error);
         }
       }
     } catch (error) {
@@ -152,38 +150,66 @@ export class BatchStreamer {
   /**
    * Takes what the batch holds and frames it a run at a time, as the chunks come, so no piece
    * (and no part built from it) grows with a backlog, and no copy is larger than a run. Pieces
-   * need not end on a record: they are only ever concatenated. Counts each piece as pending
-   * instead of its records, and keeps it for a spool that let go of the records.
+   * need not end on a record: they are only ever concatenated. It takes again while a full run
+   * (or, `all`, anything) is untaken, so a run that spans two takes is still one run.
+   *
+   * Runs are framed ahead, as many at once as the serializer works on (`frameConcurrency`)
+   * and one more, so a compressor never waits for the main thread to join and hand over its
+   * next run, nor for the stream to take the last piece; pieces still come out in order.
+   * What is in flight stays bounded (that many runs) and counted: a run's records stay
+   * pending until its piece is out, then the piece is counted instead of them, and kept for a
+   * spool that let go of the records.
    */
-  async *#framed(batch: Batch, streaming: Streaming): AsyncGenerator<Uint8Array> {
+  async *#framed(batch: Batch, streaming: Streaming, all: boolean, going: () => boolean = () => true): AsyncGenerator<Uint8Array> {
     const { serializer } = batch.route.destination;
     if (!serializer.frame) throw new TypeError('The serializer cannot frame runs of records.');
     const frame = serializer.frame.bind(serializer);
-    const run = async (group: Uint8Array[], size: number): Promise<Uint8Array> => {
-      const piece = await frame(group.length === 1 ? (group[0] as Uint8Array) : Buffer.concat(group, size));
-      this.#parts.gate.add(piece.length, batch);
-      this.#parts.gate.release(batch, size);
-      streaming.kept?.push(piece);
-      return piece;
+    const ahead = Math.max(1, Math.floor(serializer.frameConcurrency ?? 1)) + 1;
+    const inFlight: Array<{ readonly piece: Promise<Uint8Array>; readonly size: number }> = [];
+    const start = (group: Uint8Array[], size: number): void => {
+      const piece = frame(group.length === 1 ? (group[0] as Uint8Array) : Buffer.concat(group, size));
+      // Seen to, so that a run framed after its generator was left fails no one.
+      piece.catch(() => {});
+      inFlight.push({ piece, size });
     };
+    const next = async (): Promise<Uint8Array> => {
+      const { piece, size } = inFlight.shift() as { piece: Promise<Uint8Array>; size: number };
+      const framed = await piece;
+      this.#parts.gate.add(framed.length, batch);
+      this.#parts.gate.release(batch, size);
+      streaming.kept?.push(framed);
+      return framed;
+    };
+    // A stream that failed stops taking; what was taken is still framed (the kept pieces).
+    const more = (): boolean => going() && (batch.untakenBytes >= STREAM_RUN_BYTES || (all && batch.untakenBytes > 0));
     let group: Uint8Array[] = [];
     let size = 0;
-    for await (const chunk of batch.take().chunks) {
-      let rest = chunk;
-      while (size + rest.length >= STREAM_RUN_BYTES) {
-        const need = STREAM_RUN_BYTES - size;
-        group.push(rest.subarray(0, need));
-        rest = rest.subarray(need);
-        yield await run(group, STREAM_RUN_BYTES);
-        group = [];
-        size = 0;
+    try {
+      while (more()) {
+        for await (const chunk of batch.take().chunks) {
+          let rest = chunk;
+          while (size + rest.length >= STREAM_RUN_BYTES) {
+            const need = STREAM_RUN_BYTES - size;
+            group.push(rest.subarray(0, need));
+            rest = rest.subarray(need);
+            start(group, STREAM_RUN_BYTES);
+            group = [];
+            size = 0;
+            while (inFlight.length >= ahead) yield await next();
+          }
+          if (rest.length > 0) {
+            group.push(rest);
+            size += rest.length;
+          }
+        }
       }
-      if (rest.length > 0) {
-        group.push(rest);
-        size += rest.length;
-      }
+      if (size > 0) start(group, size);
+      while (inFlight.length > 0) yield await next();
+    } finally {
+      // Left early (a durable spool's stream failed): runs still framing are dropped; their
+      // records are on disk and stay counted as records until the batch is delivered whole.
+      inFlight.length = 0;
     }
-    if (size > 0) yield await run(group, size);
   }
 
   #open(batch: Batch, streaming: Streaming): UploadStream {
@@ -207,7 +233,7 @@ export class BatchStreamer {
   /** A failed stream's batch, uploaded whole from the pieces kept: the records the memory spool let go of, then the rest. */
   async #uploadKept(batch: Batch, streaming: Streaming, signal: AbortSignal, firstAttempt: boolean): Promise<UploadResult> {
     const kept = streaming.kept as Uint8Array[];
-    if (batch.untakenBytes > 0) for await (const _piece of this.#framed(batch, streaming));
+    if (batch.untakenBytes > 0) for await (const _piece of this.#framed(batch, streaming, true));
     return uploadBatch(batch, Readable.from(kept, { objectMode: false }), signal, firstAttempt);
   }
 

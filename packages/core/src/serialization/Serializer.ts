@@ -33,6 +33,12 @@ export interface Serializer {
    * an uploader that opens streams, a busy batch is compressed and uploaded while it is open.
    */
   frame?(records: Uint8Array): Promise<Uint8Array>;
+  /**
+   * Optional, with `frame`: how many runs it frames at once (its compression threads, say).
+   * The streamer keeps that many runs framing, and one more ready, so none waits for the
+   * main thread. Default: 1.
+   */
+  readonly frameConcurrency?: number;
   /** Releases what the serializer holds (threads, pools). Called once by `sluice.close()`. */
   close?(): void | Promise<void>;
 }

@@ -43,6 +43,11 @@ export class NdjsonGzipSerializer implements Serializer {
     this.#slots = new CompressionSlots(options.compressionConcurrency);
   }
 
+  /** Runs framed at once, at most: the compression slots, with the one the main thread leaves when idle (see CompressionSlots). */
+  get frameConcurrency(): number {
+    return this.#slots.most;
+  }
+
   encode(payload: unknown): string {
     // Proven valid and on one line when it was made: stored as given, not parsed and written again.
     if (payload instanceof RawJson) return `${payload.json}\n`;

@@ -13,6 +13,9 @@ import { isAlreadyExists } from './isAlreadyExists.js';
 import { objectParams } from './objectParams.js';
 import { toDeliveryError } from './toDeliveryError.js';
 
+/** The first size of the first part's buffer: a minute's object is often far smaller than a part. */
+const FIRST_PART_BYTES = 256 * 1024;
+
 export interface MultipartStreamParts {
   readonly client: Promise<S3Client>;
   readonly bucket: string;
@@ -63,9 +66,9 @@ export class MultipartStream implements UploadStream {
     const { partSizeBytes } = this.#parts.options;
     this.#bytes += piece.length;
     for (let offset = 0; offset < piece.length; ) {
-      this.#part ??= Buffer.allocUnsafe(partSizeBytes);
       const n = Math.min(piece.length - offset, partSizeBytes - this.#filled);
-      this.#part.set(offset === 0 && n === piece.length ? piece : piece.subarray(offset, offset + n), this.#filled);
+      const part = this.#room(n);
+      part.set(offset === 0 && n === piece.length ? piece : piece.subarray(offset, offset + n), this.#filled);
       this.#filled += n;
       offset += n;
       if (this.#filled === partSizeBytes) this.#startPart();
@@ -156,6 +159,23 @@ export class MultipartStream implements UploadStream {
     this.#parts.onStored(body.length);
     this.#settle();
     return { location, bytes: body.length, parts: 1, alreadyExisted };
+  }
+
+  /**
+   * The part buffer, with room for `bytes` more. Until the object fills its first part it may
+   * still be one small PutObject, so the buffer grows (doubling, from FIRST_PART_BYTES) with
+   * what is written instead of taking partSizeBytes at once; every later part is whole from
+   * the start, so a large object pays for the growth of its first part only.
+   */
+  #room(bytes: number): Buffer {
+    const { partSizeBytes } = this.#parts.options;
+    const need = this.#filled + bytes;
+    if (this.#part && this.#part.length >= need) return this.#part;
+    const size = this.#multipart ? partSizeBytes : Math.min(partSizeBytes, Math.max(need, FIRST_PART_BYTES, 2 * (this.#part?.length ?? 0)));
+    const part = Buffer.allocUnsafe(size);
+    this.#part?.copy(part, 0, 0, this.#filled);
+    this.#part = part;
+    return part;
   }
 
   /** Starts uploading the part gathered so far as the next part. */
