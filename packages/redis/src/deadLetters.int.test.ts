@@ -1,15 +1,11 @@
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
-import { Container, ContainerModule } from 'inversify';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CLOCK, createSluice, type DeadLetter } from '@sluice/core';
+import type { DeadLetter } from '@sluice/core';
 import { ManualClock } from '@sluice/core/testing';
-import { s3Module } from '@sluice/s3';
-import { nextEvent, S3RVER_CREDENTIALS, startFaultProxy, startRedis, startS3Server, type TestRedis, type TestS3Server } from '@sluice/test-support';
-import { drained, readBucket, waitUntil } from '../test-support/fleet.js';
+import { nextEvent, startFaultProxy, startRedis, startS3Server, type TestRedis, type TestS3Server } from '@sluice/test-support';
+import { clockedFleetSluice, drained, readBucket, waitUntil } from '../test-support/fleet.js';
 import { FleetDeadLetters } from './admin/FleetDeadLetters.js';
-import { fleetModule } from './di/fleetModule.js';
-import { FLEET } from './di/tokens.js';
 import { FleetRedis } from './redis/FleetRedis.js';
 import { shardKeys } from './redis/shardKeys.js';
 
@@ -30,21 +26,8 @@ describe('fleet dead letters', () => {
 
   it('moves a batch S3 refuses for good aside while the other route of its shard is delivered, and a replay after the fix delivers every record once', async () => {
     const clock = new ManualClock('2024-05-25T12:00:10Z');
-    const container = new Container();
-    const sluice = createSluice({
-      container,
-      logLevel: 'silent',
-      handleSignals: false,
-      modules: [
-        new ContainerModule(({ bind }) => {
-          bind(CLOCK).toConstantValue(clock);
-        }),
-        s3Module({ endpoint: s3.endpoint, forcePathStyle: true, credentials: S3RVER_CREDENTIALS }),
-        // One shard: both routes share it, so a batch holding it would hold the other route too.
-        fleetModule({ url: server.url, shards: 1, graceMs: 5_000, leaseMs: 2_000, pollIntervalMs: 20 }),
-      ],
-    });
-    const fleet = container.get(FLEET);
+    // One shard: both routes share it, so a batch holding it would hold the other route too.
+    const { sluice, fleet } = clockedFleetSluice({ s3Endpoint: s3.endpoint, redisUrl: server.url, shards: 1, clock });
     const letters = await FleetDeadLetters.open({ url: server.url, shards: 1 });
     try {
       for (let n = 0; n < 40; n += 1) {
@@ -98,22 +81,14 @@ describe('fleet dead letters', () => {
     // Every upload of the route "slow" answers 503 SlowDown (a retryable error).
     proxy.setRule((request) => ((request.url ?? '').startsWith('/fleet/slow/') ? 503 : undefined));
     const clock = new ManualClock('2024-05-25T12:00:10Z');
-    const container = new Container();
-    const sluice = createSluice({
-      container,
-      logLevel: 'silent',
-      handleSignals: false,
-      deadLetterAfterMs: 60_000,
-      retry: { initialDelayMs: 1, maxDelayMs: 20 },
-      modules: [
-        new ContainerModule(({ bind }) => {
-          bind(CLOCK).toConstantValue(clock);
-        }),
-        s3Module({ endpoint: proxy.endpoint, forcePathStyle: true, credentials: S3RVER_CREDENTIALS, maxAttempts: 1 }),
-        fleetModule({ url: server.url, shards: 1, graceMs: 5_000, leaseMs: 2_000, pollIntervalMs: 20 }),
-      ],
+    const { sluice, fleet } = clockedFleetSluice({
+      s3Endpoint: proxy.endpoint,
+      redisUrl: server.url,
+      shards: 1,
+      clock,
+      sluice: { deadLetterAfterMs: 60_000, retry: { initialDelayMs: 1, maxDelayMs: 20 } },
+      s3: { maxAttempts: 1 },
     });
-    const fleet = container.get(FLEET);
     try {
       // "slow" first: its batch comes first in the shard and holds the shard while it is retried.
       for (let n = 0; n < 10; n += 1) sluice.send.s3({ bucket: 'fleet', prefix: n < 5 ? 'slow' : 'ok', payload: { id: `e${n}` } });

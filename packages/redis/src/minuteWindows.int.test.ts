@@ -1,14 +1,13 @@
-import { Container, ContainerModule } from 'inversify';
+import { gunzipSync } from 'node:zlib';
+import { ContainerModule } from 'inversify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CLOCK, createSluice, EVENT_TIME, PayloadFieldEventTime } from '@sluice/core';
+import { minuteBatcherModule } from '@sluice/batcher-minute';
+import { EVENT_TIME, PayloadFieldEventTime } from '@sluice/core';
 import { ManualClock } from '@sluice/core/testing';
-import { s3Module } from '@sluice/s3';
 import { startRedis, startS3Server, type TestRedis, type TestS3Server } from '@sluice/test-support';
-import { readBucket, waitUntil } from '../test-support/fleet.js';
-import { fleetModule } from './di/fleetModule.js';
-import { FLEET } from './di/tokens.js';
+import { clockedFleetSluice, readBucket, waitUntil } from '../test-support/fleet.js';
 
-describe('fleet mode with the minute batcher', () => {
+describe('fleet mode with the minute batcher (caps too)', () => {
   let s3: TestS3Server;
   let server: TestRedis;
   beforeEach(async () => {
@@ -22,21 +21,10 @@ describe('fleet mode with the minute batcher', () => {
 
   it('seals each minute graceMs after it ends, by the injected clock, and puts records of a sealed minute in a late object of that minute', async () => {
     const clock = new ManualClock('2024-05-25T12:00:10Z');
-    const container = new Container();
-    const sluice = createSluice({
-      container,
-      logLevel: 'silent',
-      handleSignals: false,
-      modules: [
-        new ContainerModule(({ bind }) => {
-          bind(CLOCK).toConstantValue(clock);
-          bind(EVENT_TIME).toConstantValue(new PayloadFieldEventTime('ts'));
-        }),
-        s3Module({ endpoint: s3.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } }),
-        fleetModule({ url: server.url, shards: 2, graceMs: 5_000, leaseMs: 2_000, pollIntervalMs: 20 }),
-      ],
+    const eventTime = new ContainerModule(({ bind }) => {
+      bind(EVENT_TIME).toConstantValue(new PayloadFieldEventTime('ts'));
     });
-    const fleet = container.get(FLEET);
+    const { sluice, fleet } = clockedFleetSluice({ s3Endpoint: s3.endpoint, redisUrl: server.url, shards: 2, clock, modules: [eventTime] });
     const objects = async () => (await s3.keys('fleet')).length;
     try {
       for (let n = 0; n < 30; n += 1) sluice.send.s3({ bucket: 'fleet', prefix: `r${n % 3}`, payload: { id: `a${n}` } });
@@ -66,6 +54,32 @@ describe('fleet mode with the minute batcher', () => {
       expect(fleet.stats()).toMatchObject({ lateObjects: 1, lateEvents: 1, deliveredObjects: 7, deliveredEvents: 61 });
       // r0: ten events of each minute and the late one, in three objects.
       expect(r0()).toMatchObject({ deliveredEvents: 21, deliveredObjects: 3, lateEvents: 1, lateObjects: 1, pendingEvents: 0, lastError: undefined });
+    } finally {
+      await sluice.close();
+    }
+  });
+
+  it('writes a route-window over maxEvents as several objects of at most maxEvents, every event once', async () => {
+    const clock = new ManualClock('2024-05-25T12:00:10Z');
+    const { sluice, fleet } = clockedFleetSluice({ s3Endpoint: s3.endpoint, redisUrl: server.url, shards: 2, clock, modules: [minuteBatcherModule({ maxEvents: 7 })] });
+    try {
+      // Appended in three rounds: the route-window spans several stream entries.
+      for (let round = 0; round < 3; round += 1) {
+        for (let n = 0; n < 10; n += 1) sluice.send.s3({ bucket: 'fleet', prefix: n < 8 ? 'big' : 'small', payload: { id: `e${round * 10 + n}` } });
+        await sluice.flush();
+        await clock.advanceTo(clock.now() + 1_000);
+      }
+      await clock.advanceTo('2024-05-25T12:01:06Z');
+      // big: 24 events in objects of 7, 7, 7 and 3; small: 6 events in one.
+      await waitUntil('the five objects', async () => (await s3.keys('fleet')).length === 5);
+      const { seen, keys } = await readBucket(s3, 'fleet', 60_000);
+      expect(seen.size).toBe(30);
+      expect([...seen.values()].every((count) => count === 1)).toBe(true);
+      expect(keys.filter((key) => key.startsWith('big/'))).toHaveLength(4);
+      expect(keys.filter((key) => key.startsWith('small/'))).toHaveLength(1);
+      const lines = await Promise.all(keys.map(async (key) => gunzipSync((await s3.get('fleet', key)).body).toString('utf8').trimEnd().split('\n').length));
+      expect(lines.sort()).toEqual([3, 6, 7, 7, 7]);
+      expect(fleet.stats()).toMatchObject({ deliveredObjects: 5, deliveredEvents: 30 });
     } finally {
       await sluice.close();
     }

@@ -3,8 +3,15 @@ import path from 'node:path';
 import { setTimeout as pause } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import { Container, ContainerModule } from 'inversify';
 import type { Redis } from 'ioredis';
-import type { TestS3Server } from '@sluice/test-support';
+import { CLOCK, createSluice, type CreateSluiceOptions, type Sluice } from '@sluice/core';
+import type { ManualClock } from '@sluice/core/testing';
+import { s3Module, type S3OptionsInput } from '@sluice/s3';
+import { S3RVER_CREDENTIALS, type TestS3Server } from '@sluice/test-support';
+import { fleetModule } from '../src/di/fleetModule.js';
+import { FLEET } from '../src/di/tokens.js';
+import type { Fleet } from '../src/intake/Fleet.js';
 
 // Runs on the packages' build (dist), as an application would: `npm test` builds first.
 const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fleetProcess.mjs');
@@ -140,4 +147,40 @@ export async function statsOf(process: FleetProcess): Promise<Record<string, num
   const line = process.waitForLine((l) => l.startsWith('stats ') && process.lines.indexOf(l) >= before);
   process.child.kill('SIGUSR2');
   return JSON.parse((await line).slice('stats '.length)) as Record<string, number>;
+}
+
+export interface ClockedFleetOptions {
+  readonly s3Endpoint: string;
+  readonly redisUrl: string;
+  readonly shards: number;
+  readonly clock: ManualClock;
+  /** Sluice options beside the tests' own (silent, no signal handlers). */
+  readonly sluice?: Omit<CreateSluiceOptions, 'modules' | 'container'>;
+  /** s3Module options beside the endpoint, path-style addressing and the test server's credentials. */
+  readonly s3?: S3OptionsInput;
+  /** Modules loaded after the clock and before the S3 module: a batcher with caps, an event-time rule. */
+  readonly modules?: readonly ContainerModule[];
+}
+
+/**
+ * A sluice in fleet mode within the test process, on the injected clock: producer and flusher
+ * of every shard at once, with a grace of 5 s, leases of 2 s and a 20 ms poll.
+ */
+export function clockedFleetSluice(options: ClockedFleetOptions): { sluice: Sluice; fleet: Fleet } {
+  const container = new Container();
+  const sluice = createSluice({
+    logLevel: 'silent',
+    handleSignals: false,
+    ...options.sluice,
+    container,
+    modules: [
+      new ContainerModule(({ bind }) => {
+        bind(CLOCK).toConstantValue(options.clock);
+      }),
+      ...(options.modules ?? []),
+      s3Module({ endpoint: options.s3Endpoint, forcePathStyle: true, credentials: S3RVER_CREDENTIALS, ...options.s3 }),
+      fleetModule({ url: options.redisUrl, shards: options.shards, graceMs: 5_000, leaseMs: 2_000, pollIntervalMs: 20 }),
+    ],
+  });
+  return { sluice, fleet: container.get(FLEET) };
 }
