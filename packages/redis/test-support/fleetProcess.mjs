@@ -45,7 +45,18 @@ const sluice = createSluice({
     }),
   ],
 });
-const say = (text) => writeSync(1, `${text}\n`);
+// writeSync() on a non-blocking pipe may write part of a long line (60,000 ids) or answer
+// EAGAIN: the rest is written until none is left, so the test reads every id printed.
+const say = (text) => {
+  const bytes = Buffer.from(`${text}\n`);
+  for (let done = 0; done < bytes.length; ) {
+    try {
+      done += writeSync(1, bytes, done);
+    } catch (error) {
+      if (error.code !== 'EAGAIN') throw error;
+    }
+  }
+};
 
 if (config.producer) {
   const { name, events, routes, perFlush = 1_000, pad = 400, random = false, pauseEvery = 0, bucket = 'fleet', prefix = '', spooled = 0 } = config.producer;

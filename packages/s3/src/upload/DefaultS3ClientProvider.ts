@@ -1,12 +1,14 @@
 import http from 'node:http';
 import https from 'node:https';
 import { GetBucketLocationCommand, S3Client } from '@aws-sdk/client-s3';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { inject, injectable } from 'inversify';
 import { SluiceError } from '@sluice/core';
 import type { S3Options } from '../config.js';
 import { S3_OPTIONS } from '../di/tokens.js';
 import type { S3ClientProvider } from './S3ClientProvider.js';
 import { sdkRegion } from './sdkRegion.js';
+import { warmCommands } from './warmCommands.js';
 
 /**
  * One S3 client per region. The region is, in this order: the `region` option; the one the
@@ -14,7 +16,8 @@ import { sdkRegion } from './sdkRegion.js';
  * `AWS_CONFIG_FILE`); us-east-1 with a custom endpoint; or else the bucket's, found once per
  * bucket with GetBucketLocation (a permission of the minimal bucket policy), so users need not
  * know where a bucket lives. A bucket in another region than the configured one is followed
- * through S3's redirect (the SDK's `followRegionRedirects`).
+ * through S3's redirect (the SDK's `followRegionRedirects`). `warm()` makes the client the first
+ * upload will use ahead of it (see there).
  */
 @injectable()
 export class DefaultS3ClientProvider implements S3ClientProvider {
@@ -23,6 +26,7 @@ export class DefaultS3ClientProvider implements S3ClientProvider {
   readonly #regions = new Map<string, Promise<string>>();
   readonly #closer = new AbortController();
   #configuredRegion: Promise<string | undefined> | undefined;
+  #warming: Promise<void> | undefined;
 
   constructor(@inject(S3_OPTIONS) private readonly options: S3Options) {}
 
@@ -31,6 +35,36 @@ export class DefaultS3ClientProvider implements S3ClientProvider {
     this.#assertOpen();
     const configured = this.options.region ?? (await (this.#configuredRegion ??= sdkRegion()));
     return this.#client(configured ?? (this.options.endpoint ? 'us-east-1' : await this.#regionOf(bucket)));
+  }
+
+  /**
+   * Pays the AWS SDK's first-use costs before the first upload, so they do not make one long
+   * turn of the event loop while events flow: the region lookup of the SDK's chain, the
+   * client's construction (config resolution, middleware stack), the client's credentials,
+   * and a dry run of each request an upload and the orphan sweep make, answered in the process
+   * instead of sent (see warmCommands). One step per turn. Sends nothing to S3 and never
+   * rejects: a failure (no credentials, say) ends the warm-up, and the first upload meets and
+   * reports it as before. The client made is the one clientFor() returns when the region is
+   * known without a bucket (the `region` option, the SDK's chain, or a custom endpoint), else
+   * the us-east-1 one that asks a bucket's region. Called again, returns the same promise.
+   */
+  async warm(): Promise<void> {
+    this.#warming ??= (async () => {
+      await nextTurn();
+      if (this.#closed()) return;
+      const configured = this.options.region ?? (await (this.#configuredRegion ??= sdkRegion()));
+      await nextTurn();
+      if (this.#closed()) return;
+      const client = this.#client(configured ?? 'us-east-1');
+      for (const warm of warmCommands) {
+        await nextTurn();
+        if (this.#closed()) return;
+        await warm(client);
+      }
+    })().catch(() => {
+      // Nothing is lost: the first upload pays what was not paid here, and reports its own errors.
+    });
+    return this.#warming;
   }
 
   #regionOf(bucket: string): Promise<string> {
@@ -58,6 +92,11 @@ export class DefaultS3ClientProvider implements S3ClientProvider {
     this.#clients.clear();
     this.#agents.length = 0;
     this.#regions.clear();
+  }
+
+  /** A method, not the property: a close() may come during any await of a warm-up. */
+  #closed(): boolean {
+    return this.#closer.signal.aborted;
   }
 
   #assertOpen(): void {

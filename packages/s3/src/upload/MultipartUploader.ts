@@ -39,7 +39,11 @@ export class MultipartUploader implements Uploader<S3Target> {
     @inject(OrphanSweeper) private readonly orphans: OrphanSweeper,
     @inject(InFlightUploads) private readonly inFlight: InFlightUploads,
     @inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    // Made as the sluice starts: the SDK's first-use costs are paid now, in the background,
+    // rather than in one long turn at the first upload while events flow.
+    void clients.warm?.();
+  }
 
   /**
    * Starts an object whose bytes come while its batch is open (see MultipartStream): parts go
