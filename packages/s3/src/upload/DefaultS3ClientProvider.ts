@@ -1,14 +1,17 @@
 import http from 'node:http';
 import https from 'node:https';
-import { GetBucketLocationCommand, S3Client } from '@aws-sdk/client-s3';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { GetBucketLocationCommand, S3Client } from '@aws-sdk/client-s3';
 import { inject, injectable } from 'inversify';
 import { SluiceError } from '@sluice/core';
-import type { S3Options } from '../config.js';
+import type { S3Credentials, S3Options } from '../config.js';
 import { S3_OPTIONS } from '../di/tokens.js';
 import type { S3ClientProvider } from './S3ClientProvider.js';
 import { sdkRegion } from './sdkRegion.js';
 import { warmCommands } from './warmCommands.js';
+
+/** The dry runs' credentials: they sign requests that are never sent. */
+const WARM_UP_CREDENTIALS = { accessKeyId: 'sluice-warm-up', secretAccessKey: 'sluice-warm-up' };
 
 /**
  * One S3 client per region. The region is, in this order: the `region` option; the one the
@@ -39,27 +42,32 @@ export class DefaultS3ClientProvider implements S3ClientProvider {
 
   /**
    * Pays the AWS SDK's first-use costs before the first upload, so they do not make one long
-   * turn of the event loop while events flow: the region lookup of the SDK's chain, the
-   * client's construction (config resolution, middleware stack), the client's credentials,
-   * and a dry run of each request an upload and the orphan sweep make, answered in the process
-   * instead of sent (see warmCommands). One step per turn. Sends nothing to S3 and never
-   * rejects: a failure (no credentials, say) ends the warm-up, and the first upload meets and
-   * reports it as before. The client made is the one clientFor() returns when the region is
-   * known without a bucket (the `region` option, the SDK's chain, or a custom endpoint), else
-   * the us-east-1 one that asks a bucket's region. Called again, returns the same promise.
+   * turn of the event loop while events flow: the client's construction (config resolution,
+   * middleware stack) when the `region` option names its region, and a dry run of each request
+   * an upload and the orphan sweep make, answered in the process instead of sent (see
+   * warmCommands). One step per turn. It asks nobody anything: the dry runs go through a client
+   * of their own with placeholder credentials, so neither the credential chain nor the region
+   * chain is consulted at start (either may call the instance metadata service, and a fleet
+   * producer never uploads at all); what they warm is the SDK's code, shared by every client.
+   * Never rejects: a failure ends the warm-up, and the first upload pays what is left. Called
+   * again, returns the same promise.
    */
   async warm(): Promise<void> {
     this.#warming ??= (async () => {
       await nextTurn();
       if (this.#closed()) return;
-      const configured = this.options.region ?? (await (this.#configuredRegion ??= sdkRegion()));
+      if (this.options.region) this.#client(this.options.region);
       await nextTurn();
       if (this.#closed()) return;
-      const client = this.#client(configured ?? 'us-east-1');
-      for (const warm of warmCommands) {
-        await nextTurn();
-        if (this.#closed()) return;
-        await warm(client);
+      const dryRuns = this.#create(this.options.region ?? 'us-east-1', WARM_UP_CREDENTIALS);
+      try {
+        for (const warm of warmCommands) {
+          await nextTurn();
+          if (this.#closed()) return;
+          await warm(dryRuns);
+        }
+      } finally {
+        dryRuns.destroy();
       }
     })().catch(() => {
       // Nothing is lost: the first upload pays what was not paid here, and reports its own errors.
@@ -112,7 +120,7 @@ export class DefaultS3ClientProvider implements S3ClientProvider {
     return client;
   }
 
-  #create(region: string): S3Client {
+  #create(region: string, credentialsInstead?: S3Credentials): S3Client {
     // Agents of our own, as the SDK would make them (keep-alive, 50 sockets), so close() can
     // destroy every socket: without one the SDK sends a body with Expect: 100-continue on a
     // throwaway agent that client.destroy() never reaches, and lib-storage's single
@@ -120,7 +128,8 @@ export class DefaultS3ClientProvider implements S3ClientProvider {
     const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 50 });
     const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 50 });
     this.#agents.push(httpAgent, httpsAgent);
-    const { endpoint, forcePathStyle, credentials, checksumMode, maxAttempts, requestTimeoutMs, connectionTimeoutMs } = this.options;
+    const { endpoint, forcePathStyle, checksumMode, maxAttempts, requestTimeoutMs, connectionTimeoutMs } = this.options;
+    const credentials = credentialsInstead ?? this.options.credentials;
     const client = new S3Client({
       region,
       ...(endpoint ? { endpoint } : {}),
