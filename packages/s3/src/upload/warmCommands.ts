@@ -47,53 +47,38 @@ const uploadsXml = `<?xml version="1.0" encoding="UTF-8"?><ListMultipartUploadsR
 const createdXml = `<?xml version="1.0" encoding="UTF-8"?><InitiateMultipartUploadResult><Bucket>${BUCKET}</Bucket><Key>${KEY}</Key><UploadId>${KEY}</UploadId></InitiateMultipartUploadResult>`;
 const completedXml = `<?xml version="1.0" encoding="UTF-8"?><CompleteMultipartUploadResult><Location>http://${BUCKET}/${KEY}</Location><Bucket>${BUCKET}</Bucket><Key>${KEY}</Key><ETag>"0"</ETag></CompleteMultipartUploadResult>`;
 
-// send()'s options are given (even empty) so the SDK never caches a dry run's handler for its
-// command class when `cacheMiddleware` is on: the canned answer must never reach a real request.
+/** The requests' middleware stack, as far as a dry run adds to it. */
+interface DryRunnable {
+  readonly middlewareStack: { add(middleware: unknown, options: object): void };
+}
+
+/**
+ * Sends `command` as a dry run: a turn of its own before each of its steps, and S3's answer
+ * given in the process instead of sending it. send()'s options are given (even empty) so the
+ * SDK never caches a dry run's handler for its command class when `cacheMiddleware` is on:
+ * the canned answer must never reach a real request.
+ */
+function dryRun(client: S3Client, command: DryRunnable, response: ReturnType<typeof answer>): Promise<unknown> {
+  for (const step of [BEFORE_SERIALIZE, BEFORE_BUILD, BEFORE_FINALIZE]) command.middlewareStack.add(breakTurn, step);
+  command.middlewareStack.add(response, AT_TRANSPORT);
+  return client.send(command as Parameters<S3Client['send']>[0], {});
+}
+
 /**
  * The dry runs of the requests an upload makes (a small object's PutObject, or a multipart
  * upload's three) and the orphan sweep's listing, one per call, each on a fresh command.
- * A dry run resolves the client's credentials as a real request would (the SDK's provider
- * chain when none are configured) and rejects with the SDK's error if that fails.
+ * A dry run signs its request with the client's credentials, so the client given should
+ * hold placeholder ones (see DefaultS3ClientProvider.warm).
  */
 export const warmCommands: ReadonlyArray<(client: S3Client) => Promise<unknown>> = [
-  (client) => {
-    const command = new PutObjectCommand({ Bucket: BUCKET, Key: KEY, Body: new Uint8Array(0) });
-    command.middlewareStack.add(breakTurn, BEFORE_SERIALIZE);
-    command.middlewareStack.add(breakTurn, BEFORE_BUILD);
-    command.middlewareStack.add(breakTurn, BEFORE_FINALIZE);
-    command.middlewareStack.add(answer({ etag: '"0"' }), AT_TRANSPORT);
-    return client.send(command, {});
-  },
-  (client) => {
-    const command = new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: KEY });
-    command.middlewareStack.add(breakTurn, BEFORE_SERIALIZE);
-    command.middlewareStack.add(breakTurn, BEFORE_BUILD);
-    command.middlewareStack.add(breakTurn, BEFORE_FINALIZE);
-    command.middlewareStack.add(answer(XML, createdXml), AT_TRANSPORT);
-    return client.send(command, {});
-  },
-  (client) => {
-    const command = new UploadPartCommand({ Bucket: BUCKET, Key: KEY, UploadId: KEY, PartNumber: 1, Body: new Uint8Array(0) });
-    command.middlewareStack.add(breakTurn, BEFORE_SERIALIZE);
-    command.middlewareStack.add(breakTurn, BEFORE_BUILD);
-    command.middlewareStack.add(breakTurn, BEFORE_FINALIZE);
-    command.middlewareStack.add(answer({ etag: '"0"' }), AT_TRANSPORT);
-    return client.send(command, {});
-  },
-  (client) => {
-    const command = new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: KEY, UploadId: KEY, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"0"' }] } });
-    command.middlewareStack.add(breakTurn, BEFORE_SERIALIZE);
-    command.middlewareStack.add(breakTurn, BEFORE_BUILD);
-    command.middlewareStack.add(breakTurn, BEFORE_FINALIZE);
-    command.middlewareStack.add(answer(XML, completedXml), AT_TRANSPORT);
-    return client.send(command, {});
-  },
-  (client) => {
-    const command = new ListMultipartUploadsCommand({ Bucket: BUCKET });
-    command.middlewareStack.add(breakTurn, BEFORE_SERIALIZE);
-    command.middlewareStack.add(breakTurn, BEFORE_BUILD);
-    command.middlewareStack.add(breakTurn, BEFORE_FINALIZE);
-    command.middlewareStack.add(answer(XML, uploadsXml), AT_TRANSPORT);
-    return client.send(command, {});
-  },
+  (client) => dryRun(client, new PutObjectCommand({ Bucket: BUCKET, Key: KEY, Body: new Uint8Array(0) }), answer({ etag: '"0"' })),
+  (client) => dryRun(client, new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: KEY }), answer(XML, createdXml)),
+  (client) => dryRun(client, new UploadPartCommand({ Bucket: BUCKET, Key: KEY, UploadId: KEY, PartNumber: 1, Body: new Uint8Array(0) }), answer({ etag: '"0"' })),
+  (client) =>
+    dryRun(
+      client,
+      new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: KEY, UploadId: KEY, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"0"' }] } }),
+      answer(XML, completedXml),
+    ),
+  (client) => dryRun(client, new ListMultipartUploadsCommand({ Bucket: BUCKET }), answer(XML, uploadsXml)),
 ];
