@@ -26,6 +26,10 @@ describe('fleet mode with the minute batcher (caps too)', () => {
     });
     const { sluice, fleet } = clockedFleetSluice({ s3Endpoint: s3.endpoint, redisUrl: server.url, shards: 2, clock, modules: [eventTime] });
     const objects = async () => (await s3.keys('fleet')).length;
+    const late: Array<{ key: string; events: number }> = [];
+    sluice.on('delivered', (event) => {
+      if (event.late) late.push({ key: event.key, events: event.events });
+    });
     try {
       for (let n = 0; n < 30; n += 1) sluice.send.s3({ bucket: 'fleet', prefix: `r${n % 3}`, payload: { id: `a${n}` } });
       const r0 = () => sluice.health().find((route) => route.route.endsWith('/r0/'));
@@ -50,6 +54,8 @@ describe('fleet mode with the minute batcher (caps too)', () => {
       expect([...seen.keys()].sort()).toEqual([...Array(30).keys()].flatMap((n) => [`a${n}`, `b${n}`]).concat('late').sort());
       expect([...seen.values()].every((count) => count === 1)).toBe(true);
       expect(keys.filter((key) => key.startsWith('r0/2024/05/25/12/2024-05-25-12-00-'))).toHaveLength(2);
+      // The delivered event says which of the two is the late one.
+      expect(late).toEqual([{ key: expect.stringMatching(/^r0\/2024\/05\/25\/12\/2024-05-25-12-00-/), events: 1 }]);
       expect(keys.filter((key) => key.startsWith('r0/2024/05/25/12/2024-05-25-12-01-04'))).toHaveLength(1);
       expect(fleet.stats()).toMatchObject({ lateObjects: 1, lateEvents: 1, deliveredObjects: 7, deliveredEvents: 61 });
       // r0: ten events of each minute and the late one, in three objects.

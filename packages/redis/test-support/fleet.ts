@@ -112,6 +112,8 @@ export interface BucketContents {
   readonly seen: Map<string, number>;
   /** Objects per route and window (prefix + window index from the key's time). */
   readonly objectsPerWindow: Map<string, number>;
+  /** The keys of each route-window's objects. */
+  readonly keysPerWindow: Map<string, string[]>;
   readonly keys: string[];
 }
 
@@ -120,6 +122,7 @@ export async function readBucket(s3: TestS3Server, bucket: string, windowMs: num
   const keys = await s3.keys(bucket);
   const seen = new Map<string, number>();
   const objectsPerWindow = new Map<string, number>();
+  const keysPerWindow = new Map<string, string[]>();
   for (const key of keys) {
     const match = /^(.*)\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/(\d{4})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-[0-9a-f]{64}\.gz$/.exec(key);
     if (!match) throw new Error(`unexpected key ${key}`);
@@ -127,13 +130,25 @@ export async function readBucket(s3: TestS3Server, bucket: string, windowMs: num
     const at = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
     const slot = `${prefix}@${Math.floor(at / windowMs)}`;
     objectsPerWindow.set(slot, (objectsPerWindow.get(slot) ?? 0) + 1);
+    keysPerWindow.set(slot, [...(keysPerWindow.get(slot) ?? []), key]);
     const text = gunzipSync((await s3.get(bucket, key)).body).toString('utf8');
     for (const line of text.trimEnd().split('\n')) {
       const { id } = JSON.parse(line) as { id: string };
       seen.set(id, (seen.get(id) ?? 0) + 1);
     }
   }
-  return { seen, objectsPerWindow, keys };
+  return { seen, objectsPerWindow, keysPerWindow, keys };
+}
+
+/**
+ * Route-windows with more than one object of their own: one owner writes a window once.
+ * Besides it, a window may hold late objects, of records appended after it was sealed (a
+ * producer held back past graceMs on a busy machine); the flushers print their keys, and a
+ * new owner writes the same late batch under the same key, so a killed one's are printed too.
+ */
+export function windowsWrittenTwice(contents: BucketContents, flushers: readonly FleetProcess[]): Array<[string, string[]]> {
+  const late = new Set(flushers.flatMap((f) => f.lines.filter((line) => line.startsWith('late ')).map((line) => line.slice('late '.length))));
+  return [...contents.keysPerWindow].filter(([, keys]) => keys.filter((key) => !late.has(key)).length > 1);
 }
 
 /** The ids a producer printed as persisted. */

@@ -4,7 +4,7 @@
 // after each `perFlush` events awaits flush() and prints the ids now persisted in Redis, one
 // a line, then "done" once closed. With `spool` (a folder) a file spool sits in front of Redis;
 // `spooled` events more are then sent and printed as send() returns (persisted in the spool),
-// then "spooled", and the process waits to be killed. A flusher prints "ready" and runs until SIGTERM.
+// then "spooled", and the process waits to be killed. A flusher prints "ready", then "late <key>" for each late object it stores, and runs until SIGTERM.
 import { randomBytes } from 'node:crypto';
 import { writeSync } from 'node:fs';
 import { Container, ContainerModule } from 'inversify';
@@ -97,6 +97,10 @@ if (config.producer) {
     process.exit(0);
   }
 } else {
+  // A late object shares its window with the window's own object; the test tells them apart by these lines.
+  sluice.on('delivered', (event) => {
+    if (event.late) say(`late ${event.key}`);
+  });
   say('ready');
   process.on('SIGUSR2', () => say(`stats ${JSON.stringify(container.get(FLEET).stats())}`));
 }

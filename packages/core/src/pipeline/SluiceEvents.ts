@@ -19,6 +19,11 @@ export interface DeliveredEvent {
   /** The object was already there from an earlier attempt; counted as delivered. */
   readonly alreadyExisted: boolean;
   readonly attempts: number;
+  /**
+   * Fleet mode only: the object holds records appended after their window was sealed (a
+   * producer held back past `graceMs`), written beside the window's own object.
+   */
+  readonly late?: boolean;
 }
 
 /** Emitted after a failed attempt; the batch stays pending and is retried after `retryInMs`. */

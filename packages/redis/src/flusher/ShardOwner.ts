@@ -271,6 +271,7 @@ export class ShardOwner {
         openedAt: batch.openedAt,
         deliveredAt: now,
         attempts: batch.failures + 1,
+        ...(batch.late ? { late: true } : {}),
       });
       await this.#commit();
     }
