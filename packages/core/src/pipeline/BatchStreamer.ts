@@ -150,7 +150,7 @@ export class BatchStreamer {
   /**
    * Takes what the batch holds and frames it a run at a time, as the chunks come, so no piece
    * (and no part built from it) grows with a backlog, and no copy is larger than a run. A run
-   * is STREAM_RUN_BYTES, or from half that up to where a spool's chunk ends. Pieces need not
+   * is STREAM_RUN_BYTES, or less where it ends with a spool's chunk. Pieces need not
    * end on a record: they are only ever concatenated. It takes again while a full run
    * (or, `all`, anything) is untaken, so a run that spans two takes is still one run.
    *
@@ -189,12 +189,12 @@ export class BatchStreamer {
       while (more()) {
         for await (const chunk of batch.take().chunks) {
           let rest = chunk;
-          // A run of at least half the size ends where the spool's chunk ends rather than take
-          // part of the next: the memory spool's 4 MiB slabs and the file spool's 4 MiB reads
-          // are then framed as they are. Cut at a fixed size, nearly every run spanned two
-          // chunks and was joined with a 4 MiB copy on the event loop (a sealed backlog
-          // started `ahead` such joins in one turn).
-          if (size >= STREAM_RUN_BYTES / 2 && size + rest.length > STREAM_RUN_BYTES) {
+          // A chunk that does not fit the run being gathered starts the next one: the run ends
+          // where the spool's chunk ends, and the memory spool's slabs of nearly 4 MiB are
+          // framed as they are. Cut at a fixed size, nearly every run spanned two slabs and was
+          // joined with a 4 MiB copy on the event loop (a sealed backlog started `ahead` such
+          // joins in one turn). Only a chunk larger than a run is cut, below.
+          if (size > 0 && size + rest.length > STREAM_RUN_BYTES) {
             start(group, size);
             group = [];
             size = 0;
