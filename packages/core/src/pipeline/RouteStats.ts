@@ -115,6 +115,8 @@ function addPending(found: Line, batch: Batch): void {
  */
 export class NotableTally {
   readonly #lines = new Map<string, Map<string, Line>>();
+  /** The lines in the order they were made, which is the order they are listed in. */
+  readonly #made: Line[] = [];
   #routes = 0;
 
   constructor(private readonly counters: ReadonlyMap<string, ReadonlyMap<string, Entry>>) {
@@ -131,7 +133,7 @@ export class NotableTally {
   }
 
   result(): { routes: number; lines: RouteHealth[] } {
-    return { routes: this.#routes, lines: [...this.#lines.values()].flatMap((byRoute) => [...byRoute.values()]) };
+    return { routes: this.#routes, lines: this.#made };
   }
 
   #line(destination: string, route: string): Line {
@@ -143,6 +145,7 @@ export class NotableTally {
       if (!entry) this.#routes += 1;
       found = newLine(destination, route, entry ?? emptyRouteCounters());
       byRoute.set(route, found);
+      this.#made.push(found);
     }
     return found;
   }

@@ -30,7 +30,7 @@ describe('the periodic health line over thousands of pending routes', () => {
       openedAt: events,
     }) as unknown as Batch;
 
-  it('tallies a slice of pending batches per turn of the event loop and logs what one pass would', async () => {
+  it('tallies pending batches, then sums up routes, a slice per turn of the event loop, and logs what one pass would', async () => {
     reads = 0;
     const { logger, lines } = recordingLogger();
     const { clock, fire } = heldClock();
@@ -43,6 +43,12 @@ describe('the periodic health line over thousands of pending routes', () => {
     expect(lines).toEqual([]);
     await nextTurn();
     expect(reads).toBe(2 * HEALTH_SLICE);
+    expect(lines).toEqual([]);
+    // Then the routes' lines (as many, and the dead letter's) are summed up, a slice's worth
+    // per turn, the rest of this turn's slice first.
+    await nextTurn();
+    expect(reads).toBe(2 * HEALTH_SLICE + 10);
+    await nextTurn();
     expect(lines).toEqual([]);
     await nextTurn();
     expect(lines.map((line) => line.message)).toEqual(['sluice health']);
