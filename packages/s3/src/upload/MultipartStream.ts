@@ -263,7 +263,6 @@ function crc32Base64(crc: number): string {
   return bytes.toString('base64');
 }
 
-
 interface PartSums {
   /** Hex, as `x-amz-content-sha256` carries it. */
   readonly sha256: string;
