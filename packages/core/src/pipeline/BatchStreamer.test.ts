@@ -126,6 +126,41 @@ describe('streaming a busy batch while its window is open', () => {
     await sluice.close();
   });
 
+  it("frames a spool's chunks of half a run or more as they are, without joining them on the event loop", async () => {
+    const chunkBytes = 3 * 1024 * 1024;
+    let spooled: Buffer | undefined;
+    // A durable spool that hands records out in chunks of 3 MiB, views of one buffer.
+    const chunked = durableMemorySpool();
+    const open = chunked.open.bind(chunked);
+    chunked.open = (meta) => {
+      const batch = open(meta);
+      let taken = 0;
+      return Object.assign(batch, {
+        take: () => {
+          spooled = Buffer.concat(batch.contents() as Uint8Array[]);
+          const chunks: Uint8Array[] = [];
+          for (let at = taken; at < spooled.length; at += chunkBytes) chunks.push(spooled.subarray(at, Math.min(at + chunkBytes, spooled.length)));
+          taken = spooled.length;
+          return chunks;
+        },
+      });
+    };
+    const destination = new RecordingDestination('recording', { streaming: true });
+    const frame = destination.serializer.frame?.bind(destination.serializer);
+    const framed: Uint8Array[] = [];
+    Object.assign(destination.serializer, { frame: (records: Uint8Array) => (framed.push(records), frame?.(records)) });
+    const { clock, sluice, send } = recordingSluice({ destinations: [destination], spool: chunked });
+    const events = 2.5 * perRun;
+    for (let i = 0; i < events; i += 1) send('busy', payload(i));
+    await clock.advance(0);
+    // The first take held exactly a run (3 + 1 MiB, joined); every later run is a chunk as it came.
+    expect(framed.map((run) => run.length)).toEqual([STREAM_RUN_BYTES, chunkBytes, chunkBytes]);
+    expect(framed.slice(1).every((run) => run.buffer === spooled?.buffer)).toBe(true);
+    await clock.advanceTo('2024-05-25T16:15:00Z');
+    expect(destination.objects[0]?.payloads).toEqual(Array.from({ length: events }, (_, i) => payload(i)));
+    await sluice.close();
+  });
+
   it('with a durable spool, drops the runs framing ahead when the stream fails, and uploads the batch whole from the spool: each event once, nothing left pending', async () => {
     const destination = new RecordingDestination('recording', { streaming: true });
     const { clock, sluice, send } = recordingSluice({ destinations: [destination], spool: durableMemorySpool() });

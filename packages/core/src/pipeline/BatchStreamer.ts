@@ -149,8 +149,9 @@ export class BatchStreamer {
 
   /**
    * Takes what the batch holds and frames it a run at a time, as the chunks come, so no piece
-   * (and no part built from it) grows with a backlog, and no copy is larger than a run. Pieces
-   * need not end on a record: they are only ever concatenated. It takes again while a full run
+   * (and no part built from it) grows with a backlog, and no copy is larger than a run. A run
+   * is STREAM_RUN_BYTES, or less where it ends with a spool's chunk. Pieces need not
+   * end on a record: they are only ever concatenated. It takes again while a full run
    * (or, `all`, anything) is untaken, so a run that spans two takes is still one run.
    *
    * Runs are framed ahead, as many at once as the serializer works on (`frameConcurrency`)
@@ -188,6 +189,17 @@ export class BatchStreamer {
       while (more()) {
         for await (const chunk of batch.take().chunks) {
           let rest = chunk;
+          // A chunk that does not fit the run being gathered starts the next one: the run ends
+          // where the spool's chunk ends, and the memory spool's slabs of nearly 4 MiB are
+          // framed as they are. Cut at a fixed size, nearly every run spanned two slabs and was
+          // joined with a 4 MiB copy on the event loop (a sealed backlog started `ahead` such
+          // joins in one turn). Only a chunk larger than a run is cut, below.
+          if (size > 0 && size + rest.length > STREAM_RUN_BYTES) {
+            start(group, size);
+            group = [];
+            size = 0;
+            while (inFlight.length >= ahead) yield await next();
+          }
           while (size + rest.length >= STREAM_RUN_BYTES) {
             const need = STREAM_RUN_BYTES - size;
             group.push(rest.subarray(0, need));

@@ -26,7 +26,7 @@ import { DestinationRegistry, type RegisteredDestination } from './DestinationRe
 import { assertEventSize } from './assertEventSize.js';
 import { drainWithin } from './drainWithin.js';
 import { ManySender } from './ManySender.js';
-import { startHousekeeping } from './housekeeping.js';
+import { startHousekeeping, type HealthSnapshot } from './housekeeping.js';
 import { intakeContext, sendManyToIntake, sendToIntake } from './intakeSend.js';
 import { PendingBytesGate } from './PendingBytesGate.js';
 import { recoverSpool } from './recoverSpool.js';
@@ -125,7 +125,7 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
     const recovered = parts.intake?.takesSpool === true ? { pending: [], dead: [] } : recoverSpool(spool, this.#registry, logger);
     for (const { batch, reason } of recovered.dead) this.#deadLetters.add(batch, reason);
     for (const batch of recovered.pending) this.#deliveries.track(batch, false);
-    this.#timers = startHousekeeping(clock, logger, options, this.#stats, () => this.#notable());
+    this.#timers = startHousekeeping(clock, logger, options, this.#stats, () => this.#healthSnapshot());
     parts.intake?.start(intakeContext(this.#registry, { clock, logger, spool, emit: (name, ...args) => EventEmitter.prototype.emit.call(this, name, ...args) }, options));
   }
 
@@ -298,11 +298,9 @@ export class Pipeline extends EventEmitter<SluiceEvents> {
     return intake ? [...own, ...intake] : own;
   }
 
-  /** What the periodic health line needs: this process's notable routes, and the intake's (fleet mode). */
-  #notable(): { routes: number; lines: RouteHealth[] } {
-    const own = this.#stats.notable(this.#pending(), this.#deadLetters.batches());
-    const intake = this.#parts.intake?.health?.();
-    return intake ? { routes: own.routes + intake.length, lines: [...own.lines, ...intake] } : own;
+  /** What the periodic health line is made of: this process's live batches, and the intake's lines (fleet mode). */
+  #healthSnapshot(): HealthSnapshot {
+    return { pending: [...this.#pending()], dead: this.#deadLetters.batches(), intake: this.#parts.intake?.health?.() };
   }
 
   *#pending(): Iterable<Batch> {

@@ -68,24 +68,18 @@ export class RouteStats {
    * report()'s work, done once a minute on the event loop.
    */
   notable(pending: Iterable<Batch>, dead: readonly Batch[]): { routes: number; lines: RouteHealth[] } {
-    const lines = new Map<string, Map<string, Line>>();
-    let routes = 0;
-    for (const counted of this.#counters.values()) routes += counted.size;
-    const line = (destination: string, route: string) => {
-      let byRoute = lines.get(destination);
-      if (!byRoute) lines.set(destination, (byRoute = new Map<string, Line>()));
-      let found = byRoute.get(route);
-      if (!found) {
-        const entry = this.#counters.get(destination)?.get(route);
-        if (!entry) routes += 1;
-        found = newLine(destination, route, entry ?? emptyRouteCounters());
-        byRoute.set(route, found);
-      }
-      return found;
-    };
-    for (const [destination, counted] of this.#counters) for (const [route, entry] of counted) if (entry.lastError) line(destination, route);
-    addLiveBatches(pending, dead, line);
-    return { routes, lines: [...lines.values()].flatMap((byRoute) => [...byRoute.values()]) };
+    const tally = this.notableTally();
+    for (const batch of pending) tally.addPending(batch);
+    for (const batch of dead) tally.addDead(batch);
+    return tally.result();
+  }
+
+  /**
+   * notable(), a batch at a time: the caller may add pending batches over several turns of
+   * the event loop (see startHousekeeping), so 10,000 pending routes never hold one turn.
+   */
+  notableTally(): NotableTally {
+    return new NotableTally(this.#counters);
   }
 
   #entry(batch: Batch, at: number): Entry {
@@ -104,13 +98,57 @@ type Line = { -readonly [K in keyof RouteHealth]: RouteHealth[K] };
 
 /** Adds what live batches hold to their routes' lines: pending events and bytes, dead letters. */
 function addLiveBatches(pending: Iterable<Batch>, dead: readonly Batch[], line: (destination: string, route: string) => Line): void {
-  for (const batch of pending) {
-    const found = line(batch.route.destination.name, batch.route.routeId);
-    found.pendingEvents += batch.events;
-    found.pendingBytes += batch.bytes;
-    found.oldestPendingAt = Math.min(found.oldestPendingAt ?? batch.openedAt, batch.openedAt);
-  }
+  for (const batch of pending) addPending(line(batch.route.destination.name, batch.route.routeId), batch);
   for (const batch of dead) line(batch.route.destination.name, batch.route.routeId).deadLetters += 1;
+}
+
+function addPending(found: Line, batch: Batch): void {
+  found.pendingEvents += batch.events;
+  found.pendingBytes += batch.bytes;
+  found.oldestPendingAt = Math.min(found.oldestPendingAt ?? batch.openedAt, batch.openedAt);
+}
+
+/**
+ * The notable lines of RouteStats.notable(), gathered a batch at a time. Created with the
+ * routes counted and the failing ones' lines; each pending or dead batch adds to its route's
+ * line (made when the route has none yet, counted as a route when it has no counters).
+ */
+export class NotableTally {
+  readonly #lines = new Map<string, Map<string, Line>>();
+  /** The lines in the order they were made, which is the order they are listed in. */
+  readonly #made: Line[] = [];
+  #routes = 0;
+
+  constructor(private readonly counters: ReadonlyMap<string, ReadonlyMap<string, Entry>>) {
+    for (const counted of counters.values()) this.#routes += counted.size;
+    for (const [destination, counted] of counters) for (const [route, entry] of counted) if (entry.lastError) this.#line(destination, route);
+  }
+
+  addPending(batch: Batch): void {
+    addPending(this.#line(batch.route.destination.name, batch.route.routeId), batch);
+  }
+
+  addDead(batch: Batch): void {
+    this.#line(batch.route.destination.name, batch.route.routeId).deadLetters += 1;
+  }
+
+  result(): { routes: number; lines: RouteHealth[] } {
+    return { routes: this.#routes, lines: this.#made };
+  }
+
+  #line(destination: string, route: string): Line {
+    let byRoute = this.#lines.get(destination);
+    if (!byRoute) this.#lines.set(destination, (byRoute = new Map<string, Line>()));
+    let found = byRoute.get(route);
+    if (!found) {
+      const entry = this.counters.get(destination)?.get(route);
+      if (!entry) this.#routes += 1;
+      found = newLine(destination, route, entry ?? emptyRouteCounters());
+      byRoute.set(route, found);
+      this.#made.push(found);
+    }
+    return found;
+  }
 }
 
 function newLine(destination: string, route: string, counters: RouteCounters): Line {

@@ -12,26 +12,54 @@ const TOP = 10;
  * `routes` counts them (see RouteStats.notable).
  */
 export function healthSummary(report: readonly RouteHealth[], routes = report.length): { fields: LogFields; failing: boolean } {
-  let pendingEvents = 0;
-  let pendingBytes = 0;
-  let deadLetters = 0;
-  let oldestPendingAt: number | undefined;
-  for (const route of report) {
-    pendingEvents += route.pendingEvents;
-    pendingBytes += route.pendingBytes;
-    deadLetters += route.deadLetters;
-    if (route.oldestPendingAt !== undefined) oldestPendingAt = Math.min(oldestPendingAt ?? route.oldestPendingAt, route.oldestPendingAt);
+  const summary = new HealthSummary();
+  for (const route of report) summary.add(route);
+  return summary.result(routes);
+}
+
+/** healthSummary() a route at a time, so a caller may spread thousands of routes over turns of the event loop. */
+export class HealthSummary {
+  #pendingEvents = 0;
+  #pendingBytes = 0;
+  #deadLetters = 0;
+  #oldestPendingAt: number | undefined;
+  #pendingRoutes = 0;
+  readonly #failing: RouteHealth[] = [];
+  readonly #backlog = new Largest(TOP);
+
+  add(route: RouteHealth): void {
+    this.#pendingEvents += route.pendingEvents;
+    this.#pendingBytes += route.pendingBytes;
+    this.#deadLetters += route.deadLetters;
+    if (route.oldestPendingAt !== undefined) this.#oldestPendingAt = Math.min(this.#oldestPendingAt ?? route.oldestPendingAt, route.oldestPendingAt);
+    if (route.lastError !== undefined || route.deadLetters > 0) this.#failing.push(route);
+    if (route.pendingEvents === 0) return;
+    this.#pendingRoutes += 1;
+    this.#backlog.offer(route);
   }
-  const failing: RouteHealth[] = [];
-  const backlog = new Largest(TOP);
-  let pendingRoutes = 0;
-  for (const route of report) {
-    if (route.lastError !== undefined || route.deadLetters > 0) failing.push(route);
-    if (route.pendingEvents === 0) continue;
-    pendingRoutes += 1;
-    backlog.offer(route);
+
+  /** The line's fields and whether anything is failing; `routes` counts every route, listed or not. */
+  result(routes: number): { fields: LogFields; failing: boolean } {
+    const failing = this.#failing;
+    return {
+      failing: failing.length > 0,
+      fields: {
+        routes,
+        pendingRoutes: this.#pendingRoutes,
+        pendingEvents: this.#pendingEvents,
+        pendingBytes: this.#pendingBytes,
+        oldestPendingAt: this.#oldestPendingAt,
+        deadLetters: this.#deadLetters,
+        failingRoutes: failing.length,
+        largestBacklogs: this.#backlog.routes.map(brief),
+        failing: failing.reduce((largest, route) => largest.offer(route), new Largest(TOP)).routes.map(brief),
+      },
+    };
   }
-  const brief = (route: RouteHealth) => ({
+}
+
+function brief(route: RouteHealth): LogFields {
+  return {
     destination: route.destination,
     route: route.route,
     pendingEvents: route.pendingEvents,
@@ -40,20 +68,6 @@ export function healthSummary(report: readonly RouteHealth[], routes = report.le
     retries: route.retries,
     deadLetters: route.deadLetters,
     lastError: route.lastError,
-  });
-  return {
-    failing: failing.length > 0,
-    fields: {
-      routes,
-      pendingRoutes,
-      pendingEvents,
-      pendingBytes,
-      oldestPendingAt,
-      deadLetters,
-      failingRoutes: failing.length,
-      largestBacklogs: backlog.routes.map(brief),
-      failing: failing.reduce((largest, route) => largest.offer(route), new Largest(TOP)).routes.map(brief),
-    },
   };
 }
 
