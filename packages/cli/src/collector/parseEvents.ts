@@ -32,6 +32,9 @@ export interface ParseLimits {
 const validateEnvelope = compileValidator<EventEnvelope>('event', eventEnvelopeSchema);
 /** The fields the schema fills in when absent, in the order the validator adds them. */
 const DEFAULTS = Object.entries(eventEnvelopeSchema.properties).flatMap(([name, property]) => ('default' in property ? [[name, property.default] as const] : []));
+const DESTINATION_DEFAULT = eventEnvelopeSchema.properties.destination.default;
+/** The defaults besides destination's (none today): withDefaults stores destination's by name. */
+const OTHER_DEFAULTS = DEFAULTS.filter(([name]) => name !== 'destination');
 /** The routing fields of an envelope the schema accepted (copies: no request body is held). */
 type Routing = Readonly<Record<'bucket' | 'prefix' | 'destination', unknown>>;
 /**
@@ -52,7 +55,7 @@ const MAX_LISTED_ERRORS = 100;
  */
 export function parseEvents(body: string, ndjson: boolean, limits: ParseLimits): ParsedEvents {
   // Each item is validated as soon as it is read, in order: no list of read items in between.
-  const out: Collected = { events: [], lines: [], errors: [] };
+  const out: Collected = { events: [], lines: [], errors: [], valid: undefined };
   const seen: SeenStrings = {};
   if (ndjson) {
     let start = 0;
@@ -113,6 +116,12 @@ interface Collected {
   readonly events: EventEnvelope[];
   readonly lines: number[];
   readonly errors: LineError[];
+  /**
+   * The routing fields of an envelope of this body that passed, as read: the body's lines
+   * share one string per routing value (see SeenStrings), so the next line's compare against
+   * these ends at a pointer check, where one against `valid`'s copies reads every character.
+   */
+  valid: Routing | undefined;
 }
 
 function takeParsed(out: Collected, parsed: { line: number; value: unknown } | LineError): void {
@@ -127,10 +136,14 @@ function takeParsed(out: Collected, parsed: { line: number; value: unknown } | L
  */
 function take(out: Collected, line: number, value: unknown, read: boolean): void {
   try {
-    if (read && valid !== undefined && sameAsValid(value as Record<string, unknown>, valid)) {
-      out.events.push(withDefaults(value as Record<string, unknown>));
+    const envelope = value as Record<string, unknown>;
+    if (read && out.valid !== undefined && sameAsValid(envelope, out.valid)) {
+      out.events.push(withDefaults(envelope));
+    } else if (read && valid !== undefined && sameAsValid(envelope, valid)) {
+      out.valid = { bucket: envelope.bucket, prefix: envelope.prefix, destination: envelope.destination };
+      out.events.push(withDefaults(envelope));
     } else {
-      const raw = read ? routingOf(value as Record<string, unknown>) : undefined;
+      const raw = read ? routingOf(envelope) : undefined;
       out.events.push(validateEnvelope(value));
       if (raw) valid = raw;
     }
@@ -176,7 +189,9 @@ function detached(value: unknown): unknown {
 
 /** The envelope with the schema's defaults filled in, as the validator fills them. */
 function withDefaults(envelope: Record<string, unknown>): EventEnvelope {
-  for (const [name, value] of DEFAULTS) if (envelope[name] === undefined) envelope[name] = value;
+  // Stored by name: a store by a changing key is a slow, megamorphic one.
+  if (envelope.destination === undefined) envelope.destination = DESTINATION_DEFAULT;
+  for (const [name, value] of OTHER_DEFAULTS) if (envelope[name] === undefined) envelope[name] = value;
   return envelope as unknown as EventEnvelope;
 }
 
