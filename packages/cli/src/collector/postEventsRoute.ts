@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BackpressureError, ClosedError, RawJson, type RefusedSend, type SendManyResult } from '@sluice/core';
-import { newRecentEvent, type RecentEvents } from '../inspector/RecentEvents.js';
+import { newRecentEvent } from '../inspector/RecentEvent.js';
+import type { RecentEvents } from '../inspector/RecentEvents.js';
 import type { authGuard } from './authGuard.js';
 import type { CollectorContext } from './CollectorContext.js';
 import type { EventEnvelope } from './eventEnvelopeSchema.js';

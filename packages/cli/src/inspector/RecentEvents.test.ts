@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DeliveredEvent } from '@sluice/core';
-import { newRecentEvent, RecentEvents, type RecentEventsChange } from './RecentEvents.js';
+import { newRecentEvent } from './RecentEvent.js';
+import { RecentEvents, type RecentEventsChange } from './RecentEvents.js';
 
 const entry = (id: string, route = 's3://b/p/') => ({ id, acceptedAt: 0, destination: 's3', bucket: 'b', prefix: 'p', route, payload: { id } });
 const delivered = (route: string, key: string): DeliveredEvent => ({ destination: 's3', route, key, location: `s3://b/${key}`, events: 1, bytes: 10, recordBytes: 20, openedAt: 0, deliveredAt: 1, parts: 1, alreadyExisted: false, attempts: 1 });

@@ -1,5 +1,5 @@
 import type { DeadLetter, DeliveredEvent, DeliveryErrorEvent } from '@sluice/core';
-import type { RecentEvent } from './RecentEvent.js';
+import type { NewRecentEvent, RecentEvent } from './RecentEvent.js';
 
 /** What RecentEvents reports to its listener: events new in the ring, and events whose state changed. */
 export interface RecentEventsChange {
@@ -7,18 +7,7 @@ export interface RecentEventsChange {
   readonly updated: readonly RecentEvent[];
 }
 
-/** An accepted event as handed to {@link RecentEvents.add}: the ring fills in the rest. */
-export type NewRecentEvent = Omit<RecentEvent, 'seq' | 'status' | 'dest' | 'key' | 'lastError'>;
-
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
-
-/**
- * A {@link NewRecentEvent} with every field of a {@link RecentEvent} in its order, so the
- * objects the ring keeps all share one shape.
- */
-export function newRecentEvent(id: string, acceptedAt: number, destination: string, bucket: string, prefix: string, route: string, payload: unknown): NewRecentEvent {
-  return { seq: 0, id, acceptedAt, destination, bucket, prefix, route, payload, status: 'pending', dest: 0, key: undefined, lastError: undefined } as RecentEvent;
-}
 
 /**
  * The bounded ring of recent events behind the inspector and GET /v1/events/:id: the last
@@ -49,7 +38,7 @@ export class RecentEvents {
   /**
    * Records accepted events (only the last `capacity` of them can stay). The ring keeps the
    * objects it is given, with `seq` and the state fields set afresh: pass new ones, made in
-   * the field order of {@link RecentEvent} (see {@link newRecentEvent}), and keep no reference.
+   * the field order of {@link RecentEvent} (see `newRecentEvent`), and keep no reference.
    */
   add(events: ReadonlyArray<NewRecentEvent>): void {
     const kept = events.length > this.capacity ? events.slice(-this.capacity) : events;
