@@ -1,7 +1,9 @@
-// The collector under load (`node bench/collector.mjs [--smoke] [--seconds N] [--only ndjson|single] [--profile DIR]`): autocannon on
-// loopback against `sluice serve`'s collector (file spool, s3rver behind it), two scenarios:
-// NDJSON bodies of 1,000 events, and one JSON event per request. Then a graceful shutdown and
-// every line read back from the bucket: nothing answered with 202 may be missing.
+// The collector under load (`node bench/collector.mjs [--smoke] [--seconds N] [--only ndjson,single,bare] [--profile DIR]`):
+// autocannon on loopback against `sluice serve`'s collector (file spool, s3rver behind it), two
+// scenarios: NDJSON bodies of 1,000 events, and one JSON event per request. Then a graceful
+// shutdown and every line read back from the bucket: nothing answered with 202 may be missing.
+// `bare`: the same one-event load against servers that only read the body and answer 202
+// (node:http alone, and fastify), the platform's ceiling for the collector's single-event figure.
 // Prints one JSON line: events/s accepted, p50/p99 latency, peak RSS of the collector, lost.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -19,6 +21,7 @@ const { values: args } = parseArgs({
   options: { smoke: { type: 'boolean', default: false }, seconds: { type: 'string' }, profile: { type: 'string' }, only: { type: 'string' } },
 });
 const seconds = Number(args.seconds ?? (args.smoke ? 2 : 15));
+const only = new Set((args.only ?? 'ndjson,single,bare').split(','));
 
 /** Starts a node script, resolves with its first stdout JSON line and a way to read the last. */
 function start(script, argv, nodeFlags = []) {
@@ -53,11 +56,15 @@ const s3 = start('s3server.mjs', []);
 const { port } = await s3.first;
 const endpoint = `http://127.0.0.1:${port}`;
 
-async function scenario(name, body, contentType, eventsPerRequest, connections) {
-  const spool = await mkdtemp(path.join(tmpdir(), 'sluice-bench-collector-'));
-  // --profile <folder>: a CPU profile of the collector's process per scenario (node --cpu-prof).
+/**
+ * One load: `server` (collector-server.mjs, or collector-bare-server.mjs with `bare` set to
+ * its kind) under autocannon. Only the collector's events are read back from the bucket.
+ */
+async function scenario(name, body, contentType, eventsPerRequest, connections, bare) {
+  const spool = bare ? undefined : await mkdtemp(path.join(tmpdir(), 'sluice-bench-collector-'));
+  // --profile <folder>: a CPU profile of the server's process per scenario (node --cpu-prof).
   const profile = args.profile ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(args.profile), '--cpu-prof-name', `${name}.cpuprofile`] : [];
-  const collector = start('collector-server.mjs', [endpoint, spool], profile);
+  const collector = bare ? start('collector-bare-server.mjs', [bare], profile) : start('collector-server.mjs', [endpoint, spool], profile);
   const { url } = await collector.first;
   const s3CpuAtStart = processCpuSeconds(s3.pid);
   const loadCpuAtStart = process.cpuUsage();
@@ -66,8 +73,8 @@ async function scenario(name, body, contentType, eventsPerRequest, connections) 
   const s3Cpu = processCpuSeconds(s3.pid) - s3CpuAtStart;
   const shutdown = await collector.stop();
   const accepted = shutdown.accepted;
-  await rm(spool, { recursive: true, force: true });
-  const landed = await countLines(adminClient(endpoint), `${name}/`);
+  if (spool) await rm(spool, { recursive: true, force: true });
+  const landed = bare ? { lines: accepted, objects: 0 } : await countLines(adminClient(endpoint), `${name}/`);
   return {
     eventsPerRequest,
     connections,
@@ -99,8 +106,21 @@ async function scenario(name, body, contentType, eventsPerRequest, connections) 
 const payloads = generateEvents(1_000, 7);
 const line = (prefix, payload) => JSON.stringify({ bucket: 'bench', prefix, payload });
 const results = {};
-if (args.only !== 'single') results.ndjson1000 = await scenario('collector-ndjson', payloads.map((p) => line('collector-ndjson', p)).join('\n'), 'application/x-ndjson', 1_000, 4);
-if (args.only !== 'ndjson') results.oneEventPerRequest = await scenario('collector-single', line('collector-single', payloads[0]), 'application/json', 1, 32);
+if (only.has('ndjson')) results.ndjson1000 = await scenario('collector-ndjson', payloads.map((p) => line('collector-ndjson', p)).join('\n'), 'application/x-ndjson', 1_000, 4);
+const single = line('collector-single', payloads[0]);
+if (only.has('single')) results.oneEventPerRequest = await scenario('collector-single', single, 'application/json', 1, 32);
+if (only.has('bare')) {
+  // The same body and load as the single-event scenario, against servers that do nothing with it.
+  results.bareNodeHttp = await scenario('bare-node', single, 'application/json', 1, 32, 'node');
+  results.bareFastify = await scenario('bare-fastify', single, 'application/json', 1, 32, 'fastify');
+  const one = results.oneEventPerRequest;
+  if (one) {
+    // What share of the platform's ceiling the collector reaches, in events/s and in main-thread CPU per request.
+    one.ratioToBareNodeHttp = Math.round((one.eventsPerSecond / results.bareNodeHttp.eventsPerSecond) * 100) / 100;
+    one.ratioToBareFastify = Math.round((one.eventsPerSecond / results.bareFastify.eventsPerSecond) * 100) / 100;
+    one.mainThreadCpuToBareNodeHttp = Math.round((one.collectorMainThreadCpuMicrosPerEvent / results.bareNodeHttp.collectorMainThreadCpuMicrosPerEvent) * 100) / 100;
+  }
+}
 await s3.stop().catch(() => {});
 const ok = Object.values(results).every((r) => r.lost === 0 && r.errors === 0);
 process.stdout.write(`${JSON.stringify({ scenario: 'collector', target: 100_000, ok, ...results })}\n`);

@@ -11,16 +11,21 @@ const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
  * token (or, without tokens, for a client not on this machine), and 403 without tokens for a
  * Host header that is not a loopback name. Lets the request through otherwise.
  */
-export function authGuard(auth: CollectorConfig['auth'], metrics: Metrics): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined> {
+export function authGuard(auth: CollectorConfig['auth'], metrics: Metrics): (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => void {
   const authorize = bearerAuth(auth.tokens);
-  return async (request, reply) => {
+  // A callback hook, not async: a promise and a microtask turn per request cost a one-event request dearly.
+  return (request, reply, done) => {
     const verdict = authorize(request.headers.authorization, request.socket.remoteAddress);
     if (verdict === 'ok' && auth.tokens.length === 0 && !LOOPBACK_HOSTS.has(hostname(request.headers.host))) {
       // Without tokens only this machine may call; a page that rebinds its DNS name to
       // 127.0.0.1 would otherwise read the events.
-      return refuse(reply, 403, 'forbidden_host', `Host ${JSON.stringify(request.headers.host)} is not a loopback name; without auth.tokens the collector answers only to localhost, 127.0.0.1 and [::1].`);
+      refuse(reply, 403, 'forbidden_host', `Host ${JSON.stringify(request.headers.host)} is not a loopback name; without auth.tokens the collector answers only to localhost, 127.0.0.1 and [::1].`);
+      return;
     }
-    if (verdict === 'ok') return;
+    if (verdict === 'ok') {
+      done();
+      return;
+    }
     metrics.rejected('unauthorized', 1);
     const message = {
       missing: 'An Authorization: Bearer <token> header is required.',
@@ -28,7 +33,7 @@ export function authGuard(auth: CollectorConfig['auth'], metrics: Metrics): (req
       not_loopback: 'No auth.tokens are configured, so only clients on this machine (loopback) may call; configure auth.tokens to accept others.',
     }[verdict];
     void reply.header('www-authenticate', 'Bearer realm="sluice"');
-    return refuse(reply, 401, 'unauthorized', message);
+    refuse(reply, 401, 'unauthorized', message);
   };
 }
 

@@ -43,12 +43,17 @@ export function createCollectorApp(limits: CollectorConfig['limits'], metrics: M
       ),
     clientErrorHandler: (error, socket) => clientError(error as NodeJS.ErrnoException, socket, limits, metrics),
   });
-  app.addHook('onSend', async (_request, reply, payload) => {
+  // Hooks with a callback, not async: an async hook costs every request a promise and a
+  // microtask turn, a measurable share of a one-event request.
+  app.addHook('onSend', (_request, reply, payload, done) => {
     void reply.headers(SECURITY_HEADERS);
     if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
-    return payload;
+    done(null, payload);
   });
-  app.addHook('onResponse', async (_request, reply) => metrics.request(reply.statusCode));
+  app.addHook('onResponse', (_request, reply, done) => {
+    metrics.request(reply.statusCode);
+    done();
+  });
   app.setErrorHandler((error: { code?: string; statusCode?: number; message: string }, _request, reply) => {
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       metrics.rejected('body_too_large', 1);

@@ -111,7 +111,8 @@ describe('parseEvents', () => {
       if (result.tooMany) throw new Error('not expected');
       return { line: i + 1, errors: result.errors.map((error) => ({ ...error, line: i + 1 })) };
     });
-    for (const order of [lines.map((_, i) => i), lines.map((_, i) => lines.length - 1 - i)]) {
+    // Forwards, backwards, and each line right after a valid one: the body's own record of routing fields that passed.
+    for (const order of [lines.map((_, i) => i), lines.map((_, i) => lines.length - 1 - i), lines.flatMap((_, i) => [0, i])]) {
       const body = order.map((i) => lines[i]).join('\n');
       const together = parseEvents(body, true, wide);
       if (together.ok || together.tooMany) throw new Error('expected errors');

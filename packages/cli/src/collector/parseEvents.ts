@@ -32,8 +32,9 @@ export interface ParseLimits {
 const validateEnvelope = compileValidator<EventEnvelope>('event', eventEnvelopeSchema);
 /** The fields the schema fills in when absent, in the order the validator adds them. */
 const DEFAULTS = Object.entries(eventEnvelopeSchema.properties).flatMap(([name, property]) => ('default' in property ? [[name, property.default] as const] : []));
-/** An envelope read by readEnvelope (known fields, plain strings, payload a RawJson), or another value. */
-type Item = { line: number; value: unknown; read?: true } | LineError;
+const DESTINATION_DEFAULT = eventEnvelopeSchema.properties.destination.default;
+/** The defaults besides destination's (none today): withDefaults stores destination's by name. */
+const OTHER_DEFAULTS = DEFAULTS.filter(([name]) => name !== 'destination');
 /** The routing fields of an envelope the schema accepted (copies: no request body is held). */
 type Routing = Readonly<Record<'bucket' | 'prefix' | 'destination', unknown>>;
 /**
@@ -53,11 +54,13 @@ const MAX_LISTED_ERRORS = 100;
  * valid but not parsed; any other envelope is parsed with `JSON.parse`, as are payloads then.
  */
 export function parseEvents(body: string, ndjson: boolean, limits: ParseLimits): ParsedEvents {
-  const items: Item[] = [];
+  // Each item is validated as soon as it is read, in order: no list of read items in between.
+  const out: Collected = { events: [], lines: [], errors: [], valid: undefined };
   const seen: SeenStrings = {};
   if (ndjson) {
     let start = 0;
     let line = 0;
+    let count = 0;
     while (start < body.length) {
       let end = body.indexOf('\n', start);
       if (end === -1) end = body.length;
@@ -74,63 +77,86 @@ export function parseEvents(body: string, ndjson: boolean, limits: ParseLimits):
         text = body.slice(lineStart, end);
         if (text.trim() === '') continue;
       }
-      if (items.length >= limits.eventsPerRequest) return { ok: false, tooMany: true, count: items.length + 1 };
+      if (count >= limits.eventsPerRequest) return { ok: false, tooMany: true, count: count + 1 };
+      count += 1;
       // Characters bound the UTF-8 size from below and a third of it from above: measure only when it matters.
       if ((end - lineStart) * 3 > limits.lineBytes) {
         text ??= body.slice(lineStart, end);
         if (Buffer.byteLength(text) > limits.lineBytes) {
-          items.push({ line, error: 'line_too_long', message: `The line is ${Buffer.byteLength(text)} bytes, over the limit of ${limits.lineBytes} bytes (limits.lineBytes): split the event or raise the limit.` });
+          out.errors.push({ line, error: 'line_too_long', message: `The line is ${Buffer.byteLength(text)} bytes, over the limit of ${limits.lineBytes} bytes (limits.lineBytes): split the event or raise the limit.` });
           continue;
         }
       }
       const read = object ? readEnvelope(body, first, end, seen) : undefined;
-      if (read && skipWhitespace(body, read.end, end) === end) items.push({ line, value: read.envelope, read: true });
-      else items.push(parseJson(text ?? body.slice(lineStart, end), line));
+      if (read && skipWhitespace(body, read.end, end) === end) take(out, line, read.envelope, true);
+      else takeParsed(out, parseJson(text ?? body.slice(lineStart, end), line));
     }
   } else {
     const read = readJsonBody(body, limits.eventsPerRequest, seen);
     if (read) {
-      for (const item of read) items.push(item);
+      for (const item of read) take(out, item.line, item.value, true);
     } else {
       const parsed = parseJson(body, 1);
       if ('error' in parsed) return { ok: false, errors: [parsed], count: 1 };
       if (Array.isArray(parsed.value)) {
         if (parsed.value.length > limits.eventsPerRequest) return { ok: false, tooMany: true, count: parsed.value.length };
-        parsed.value.forEach((value, index) => items.push({ line: index + 1, value }));
+        parsed.value.forEach((value, index) => take(out, index + 1, value, false));
       } else {
-        items.push(parsed);
+        take(out, 1, parsed.value, false);
       }
     }
   }
-  const events: EventEnvelope[] = [];
-  const lines: number[] = [];
-  const errors: LineError[] = [];
-  for (const item of items) {
-    if ('error' in item) {
-      errors.push(item);
-      continue;
-    }
-    try {
-      if (item.read && valid !== undefined && sameAsValid(item.value as Record<string, unknown>, valid)) {
-        events.push(withDefaults(item.value as Record<string, unknown>));
-      } else {
-        const raw = item.read ? routingOf(item.value as Record<string, unknown>) : undefined;
-        events.push(validateEnvelope(item.value));
-        if (raw) valid = raw;
-      }
-      lines.push(item.line);
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      errors.push({
-        line: item.line,
-        error: 'invalid_event',
-        message: error.issues.map((issue) => `${issue.field} ${issue.rule}`).join('; '),
-        issues: error.issues.map(({ field, rule, fix }) => ({ field, rule, fix })),
-      });
-    }
-  }
+  const { events, lines, errors } = out;
   if (errors.length > 0) return { ok: false, errors: errors.slice(0, MAX_LISTED_ERRORS), count: errors.length };
   return { ok: true, events, lines };
+}
+
+/** What the items of a body came to so far, in order. */
+interface Collected {
+  readonly events: EventEnvelope[];
+  readonly lines: number[];
+  readonly errors: LineError[];
+  /**
+   * The routing fields of an envelope of this body that passed, as read: the body's lines
+   * share one string per routing value (see SeenStrings), so the next line's compare against
+   * these ends at a pointer check, where one against `valid`'s copies reads every character.
+   */
+  valid: Routing | undefined;
+}
+
+function takeParsed(out: Collected, parsed: { line: number; value: unknown } | LineError): void {
+  if ('error' in parsed) out.errors.push(parsed);
+  else take(out, parsed.line, parsed.value, false);
+}
+
+/**
+ * Validates the item of `line`: an envelope read by readEnvelope (`read`: known fields,
+ * plain strings, payload a RawJson) or any other parsed value, and adds it to the events or
+ * its error to the errors.
+ */
+function take(out: Collected, line: number, value: unknown, read: boolean): void {
+  try {
+    const envelope = value as Record<string, unknown>;
+    if (read && out.valid !== undefined && sameAsValid(envelope, out.valid)) {
+      out.events.push(withDefaults(envelope));
+    } else if (read && valid !== undefined && sameAsValid(envelope, valid)) {
+      out.valid = { bucket: envelope.bucket, prefix: envelope.prefix, destination: envelope.destination };
+      out.events.push(withDefaults(envelope));
+    } else {
+      const raw = read ? routingOf(envelope) : undefined;
+      out.events.push(validateEnvelope(value));
+      if (raw) valid = raw;
+    }
+    out.lines.push(line);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    out.errors.push({
+      line,
+      error: 'invalid_event',
+      message: error.issues.map((issue) => `${issue.field} ${issue.rule}`).join('; '),
+      issues: error.issues.map(({ field, rule, fix }) => ({ field, rule, fix })),
+    });
+  }
 }
 
 /**
@@ -163,7 +189,9 @@ function detached(value: unknown): unknown {
 
 /** The envelope with the schema's defaults filled in, as the validator fills them. */
 function withDefaults(envelope: Record<string, unknown>): EventEnvelope {
-  for (const [name, value] of DEFAULTS) if (envelope[name] === undefined) envelope[name] = value;
+  // Stored by name: a store by a changing key is a slow, megamorphic one.
+  if (envelope.destination === undefined) envelope.destination = DESTINATION_DEFAULT;
+  for (const [name, value] of OTHER_DEFAULTS) if (envelope[name] === undefined) envelope[name] = value;
   return envelope as unknown as EventEnvelope;
 }
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BackpressureError, ClosedError, RawJson, type RefusedSend, type SendManyResult } from '@sluice/core';
+import { newRecentEvent } from '../inspector/RecentEvent.js';
 import type { RecentEvents } from '../inspector/RecentEvents.js';
 import type { authGuard } from './authGuard.js';
 import type { CollectorContext } from './CollectorContext.js';
@@ -141,7 +142,7 @@ function recentOf(context: CollectorContext, events: readonly EventEnvelope[], i
     const { destination, bucket, prefix, payload } = events[i] as EventEnvelope;
     // Lines mostly share their route: worked out once per run of them.
     if (routeOf?.bucket !== bucket || routeOf.prefix !== prefix) routeOf = { bucket, prefix, route: s3RouteId(bucket, prefix) };
-    recent.push({ id: ids[j] as string, acceptedAt, destination, bucket, prefix, route: routeOf.route, payload: detach && payload instanceof RawJson ? payload.detached() : payload });
+    recent.push(newRecentEvent(ids[j] as string, acceptedAt, destination, bucket, prefix, routeOf.route, detach && payload instanceof RawJson ? payload.detached() : payload));
     j -= 1;
   }
   return recent.reverse();

@@ -50,7 +50,11 @@ export function readEnvelope(text: string, start: number, end: number, seen?: Se
       if (i >= end || text.charCodeAt(i) !== QUOTE) return undefined;
       const valueEnd = plainStringEnd(text, i, end);
       if (valueEnd < 0) return undefined;
-      envelope[name] = seen && name !== 'id' ? sameOrSlice(text, i + 1, valueEnd - 1, name, seen) : text.slice(i + 1, valueEnd - 1);
+      // Named stores, not envelope[name]: a store by a changing key is a slow, megamorphic one.
+      if (name === 'id') envelope.id = text.slice(i + 1, valueEnd - 1);
+      else if (name === 'bucket') envelope.bucket = seen ? (seen.bucket = sameOrSlice(text, i + 1, valueEnd - 1, seen.bucket)) : text.slice(i + 1, valueEnd - 1);
+      else if (name === 'prefix') envelope.prefix = seen ? (seen.prefix = sameOrSlice(text, i + 1, valueEnd - 1, seen.prefix)) : text.slice(i + 1, valueEnd - 1);
+      else envelope.destination = seen ? (seen.destination = sameOrSlice(text, i + 1, valueEnd - 1, seen.destination)) : text.slice(i + 1, valueEnd - 1);
       i = valueEnd;
     } else {
       return undefined;
@@ -71,12 +75,10 @@ export function readEnvelope(text: string, start: number, end: number, seen?: Se
  */
 export type SeenStrings = Partial<Record<Exclude<(typeof STRING_FIELDS)[number], 'id'>, string>>;
 
-function sameOrSlice(text: string, from: number, to: number, name: keyof SeenStrings, seen: SeenStrings): string {
-  const last = seen[name];
+/** `last` if `text[from, to)` spells it, else that text as a string of its own. */
+function sameOrSlice(text: string, from: number, to: number, last: string | undefined): string {
   if (last !== undefined && last.length === to - from && text.startsWith(last, from)) return last;
-  const value = text.slice(from, to);
-  seen[name] = value;
-  return value;
+  return text.slice(from, to);
 }
 
 export function skipWhitespace(text: string, index: number, end: number): number {

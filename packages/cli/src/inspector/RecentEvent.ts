@@ -22,6 +22,17 @@ export interface RecentEvent {
   lastError: string | undefined;
 }
 
+/** An accepted event as handed to `RecentEvents.add`: the ring fills in the rest. */
+export type NewRecentEvent = Omit<RecentEvent, 'seq' | 'status' | 'dest' | 'key' | 'lastError'>;
+
+/**
+ * A {@link NewRecentEvent} with every field of a {@link RecentEvent} in its order, so the
+ * objects the ring keeps all share one shape.
+ */
+export function newRecentEvent(id: string, acceptedAt: number, destination: string, bucket: string, prefix: string, route: string, payload: unknown): NewRecentEvent {
+  return { seq: 0, id, acceptedAt, destination, bucket, prefix, route, payload, status: 'pending', dest: 0, key: undefined, lastError: undefined } as RecentEvent;
+}
+
 /** What the page receives of an event: everything but the payload, which it shows cut short. */
 export interface RecentEventView {
   readonly seq: number;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DeliveredEvent } from '@sluice/core';
+import { newRecentEvent } from './RecentEvent.js';
 import { RecentEvents, type RecentEventsChange } from './RecentEvents.js';
 
 const entry = (id: string, route = 's3://b/p/') => ({ id, acceptedAt: 0, destination: 's3', bucket: 'b', prefix: 'p', route, payload: { id } });
@@ -15,6 +16,19 @@ describe('RecentEvents', () => {
     recent.add(['e', 'f', 'g', 'h', 'i'].map((id) => entry(id)));
     expect(recent.list().map((e) => [e.id, e.seq])).toEqual([['g', 6], ['h', 7], ['i', 8]]);
     expect([recent.get('d'), recent.get('i')?.id]).toEqual([undefined, 'i']);
+  });
+
+  it('keeps the objects it is given, numbered and pending, each with every field of an event in one order', () => {
+    const recent = new RecentEvents(2, () => 0);
+    recent.add([entry('a')]);
+    const given = [newRecentEvent('b', 5, 's3', 'b', 'p', 's3://b/p/', { n: 1 }), newRecentEvent('c', 6, 's3', 'b', 'p', 's3://b/p/', { n: 2 })];
+    recent.add(given);
+    expect(recent.list()).toEqual([
+      { seq: 1, id: 'b', acceptedAt: 5, destination: 's3', bucket: 'b', prefix: 'p', route: 's3://b/p/', payload: { n: 1 }, status: 'pending', dest: 0, key: undefined, lastError: undefined },
+      { seq: 2, id: 'c', acceptedAt: 6, destination: 's3', bucket: 'b', prefix: 'p', route: 's3://b/p/', payload: { n: 2 }, status: 'pending', dest: 0, key: undefined, lastError: undefined },
+    ]);
+    expect(recent.list()[0]).toBe(given[0]);
+    expect(Object.keys(recent.list()[0] ?? {})).toEqual(['seq', 'id', 'acceptedAt', 'destination', 'bucket', 'prefix', 'route', 'payload', 'status', 'dest', 'key', 'lastError']);
   });
 
   it('marks delivered, with the key and the Dest count, only the events of the route whose count rose', () => {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { writeTextFully } from './writeFully.js';
+import { writeRecordsFully, writeTextFully } from './writeFully.js';
 
 const folders: string[] = [];
 afterEach(() => {
@@ -22,6 +22,29 @@ describe('writeTextFully', () => {
       // Written where asked: the end of the last record, not wherever the file offset is.
       expect(writeTextFully(fd, short, Buffer.byteLength(short) + Buffer.byteLength(long))).toBe(Buffer.byteLength(short));
       expect(fs.readFileSync(path.join(folder, 'records'), 'utf8')).toBe(short + long + short);
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+});
+
+describe('writeRecordsFully', () => {
+  it('writes records back to back as UTF-8 at a position and returns their bytes, whatever the characters and sizes', () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-write-'));
+    folders.push(folder);
+    const fd = fs.openSync(path.join(folder, 'records'), 'w+', 0o600);
+    try {
+      const small = ['{"n":1}\n', '{"n":"é€😀"}\n', '{"n":"\uD800"}\n'];
+      // Larger than the block kept between calls, then small again: the kept block is still right.
+      const large = Array.from({ length: 3 }, (_, i) => `${JSON.stringify({ i, text: '€'.repeat(1_000_000) })}\n`);
+      const expected = (records: string[]) => Buffer.concat(records.map((record) => Buffer.from(record, 'utf8')));
+      let at = 0;
+      for (const records of [small, large, small, []]) {
+        expect(writeRecordsFully(fd, records, at)).toBe(expected(records).length);
+        at += expected(records).length;
+      }
+      // equals(), not toEqual(): a byte-by-byte diff of megabytes takes minutes.
+      expect(fs.readFileSync(path.join(folder, 'records')).equals(expected([...small, ...large, ...small]))).toBe(true);
     } finally {
       fs.closeSync(fd);
     }

@@ -25,3 +25,30 @@ export function writeTextFully(fd: number, text: string, position: number): numb
   if (written < size) writeFully(fd, Buffer.from(text, 'utf8').subarray(Math.max(0, written)), position + Math.max(0, written));
   return size;
 }
+
+/** Bytes of encoding room kept between calls of {@link writeRecordsFully}; a larger need gets a block of its own. */
+const SCRATCH_KEPT = 8 * 1024 * 1024;
+let scratch = Buffer.alloc(0);
+
+/**
+ * Writes `records` one after the other as UTF-8 at `position` of `fd` with one write(2), and
+ * returns their length in bytes. Each record is encoded straight into one block kept between
+ * calls: joining them into a string first, then encoding that, copied every byte twice and
+ * left a string as large as the write for the garbage collector. A short write finishes
+ * through {@link writeFully}. Throws the raw fs error.
+ */
+export function writeRecordsFully(fd: number, records: readonly string[], position: number): number {
+  let chars = 0;
+  for (const record of records) chars += record.length;
+  // A UTF-16 unit takes at most 3 bytes of UTF-8 (a pair of them 4), so this always suffices.
+  const room = chars * 3;
+  let block = scratch;
+  if (block.length < room) {
+    block = Buffer.allocUnsafeSlow(room);
+    if (room <= SCRATCH_KEPT) scratch = block;
+  }
+  let size = 0;
+  for (const record of records) size += block.write(record, size, 'utf8');
+  writeFully(fd, block.subarray(0, size), position);
+  return size;
+}

@@ -4,7 +4,7 @@ import { SpoolError, type DeadLetterReason, type Logger, type SpoolBatch, type S
 import { ensurePrivateFolder, FILE_MODE } from '../fs/ensurePrivateFolder.js';
 import { spoolFailure } from '../fs/spoolFailure.js';
 import { writeFileAtomically } from '../fs/writeFileAtomically.js';
-import { writeFully, writeTextFully } from '../fs/writeFully.js';
+import { writeFully, writeRecordsFully, writeTextFully } from '../fs/writeFully.js';
 import type { FileRemover } from './FileRemover.js';
 import type { PendingSyncs } from './PendingSyncs.js';
 import type { SpoolPaths } from './spoolPaths.js';
@@ -95,14 +95,21 @@ export class FileSpoolBatch implements SpoolBatch {
    */
   appendMany(records: readonly string[]): number {
     if (records.length === 0) return 0;
-    return this.#write(records.join(''), 'append records to', `None of the ${records.length} events was stored (sendMany() reports them refused); the batch keeps every record before them.`);
+    return this.#write(records, 'append records to', `None of the ${records.length} events was stored (sendMany() reports them refused); the batch keeps every record before them.`);
   }
 
-  #write(text: string, doing: string, consequence: string): number {
+  #write(text: string | readonly string[], doing: string, consequence: string): number {
     let bytes: number;
+    let chars = 0;
     try {
       const fd = this.#descriptor();
-      bytes = writeTextFully(fd, text, this.#size);
+      if (typeof text === 'string') {
+        bytes = writeTextFully(fd, text, this.#size);
+        chars = text.length;
+      } else {
+        bytes = writeRecordsFully(fd, text, this.#size);
+        for (const record of text) chars += record.length;
+      }
       if (this.context.fsync === 'always') fs.fdatasyncSync(fd);
     } catch (error) {
       this.#cutBack();
@@ -110,7 +117,7 @@ export class FileSpoolBatch implements SpoolBatch {
     }
     this.#size += bytes;
     if (this.context.fsync !== 'always') this.#dirty = true;
-    return bytes - text.length;
+    return bytes - chars;
   }
 
   /** Forces appended records to the disk now, on this thread (at close). Throws SpoolError. */
