@@ -17,7 +17,9 @@ describe('fleet mode on a Redis Cluster', () => {
     const created = spawnSync('redis-cli', ['--cluster', 'create', ...masters.map((m) => `127.0.0.1:${m.port}`), '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8' });
     if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
     await waitUntil('the cluster is ok on every master', () => masters.every((m) => m.cli('cluster', 'info').includes('cluster_state:ok')), 60_000);
-    cluster = new Cluster([{ host: '127.0.0.1', port: masters[0]?.port as number }]);
+    // ioredis gives a slots refresh 1 s by default, and fails the test's reads with "Failed to
+    // refresh slots cache" when a loaded machine takes longer.
+    cluster = new Cluster([{ host: '127.0.0.1', port: masters[0]?.port as number }], { slotsRefreshTimeout: 10_000 });
   });
   afterAll(async () => {
     cluster.disconnect();

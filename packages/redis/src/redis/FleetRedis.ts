@@ -51,6 +51,9 @@ export class FleetRedis {
           enableAutoPipelining: true,
           autoPipeliningIgnoredCommands,
           clusterRetryStrategy: common.retryStrategy,
+          // ioredis's default of 1 s for a CLUSTER SLOTS answer is short for a busy host; a
+          // first refresh that times out would report the cluster unreachable and refuse events.
+          slotsRefreshTimeout: 5_000,
           redisOptions: {
             maxRetriesPerRequest: null,
             ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
