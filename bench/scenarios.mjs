@@ -16,6 +16,7 @@ import { InMemoryUploader } from '@sluice/s3/testing';
 import { adminClient, countLines, CREDENTIALS } from './bucket.mjs';
 import { threadCpu } from './cpu.mjs';
 import { DISTINCT_EVENTS, generateEvents } from './events.mjs';
+import { floorPipeline } from './floor.mjs';
 
 const require = createRequire(import.meta.url);
 const [name, rawOptions = '{}'] = process.argv.slice(2);
@@ -223,6 +224,59 @@ const scenarios = {
     const loop = stop();
     const delivered = uploader ? uploader.keys('bench').reduce((n, key) => n + uploader.lines('bench', key).length, 0) : undefined;
     return { eventsPerSec: count / elapsed, mbPerSec: bytes / 1e6 / elapsed, seconds: elapsed, sendingSeconds, peakRssMb: peakRssMb(), ...loop, producerTurnMaxMs, sent: count, delivered, prefix, backpressureWaits };
+  },
+
+  /**
+   * The floor of the defaults scenario: Sluice's producer loop (feedSluice: `count` fresh
+   * events, TURN per turn) into the minimal hand-written pipeline of floor.mjs, without a file
+   * (the defaults scenario spools in memory): each event's line by JSON.stringify, ~1 MiB writes
+   * into one gzip stream at level 6, one lib-storage Upload of one object. The producer awaits
+   * gzip's 'drain' where Sluice's awaits ready().
+   */
+  async 'defaults-floor'({ events: count, endpoint, prefix = 'defaults-floor/' }) {
+    const pool = eventPool(count);
+    const bytes = freshBytes(pool, count);
+    const pipe = floorPipeline({ endpoint, key: `${prefix}minute.ndjson.gz` });
+    const stop = loopMonitor();
+    const start = nowNs();
+    let backpressureWaits = 0;
+    let producerTurnMaxMs = 0;
+    for (let i = 0; i < count; i += TURN) {
+      const end = Math.min(count, i + TURN);
+      const turnStart = nowNs();
+      for (let j = i; j < end; j += 1) pipe.append(`${JSON.stringify(freshEvent(pool, j))}\n`);
+      const full = pipe.endTurn();
+      producerTurnMaxMs = Math.max(producerTurnMaxMs, Number(nowNs() - turnStart) / 1e6);
+      if (full) {
+        backpressureWaits += 1;
+        await full;
+      }
+      await yieldLoop();
+    }
+    const sendingSeconds = seconds(start);
+    await pipe.end();
+    const elapsed = seconds(start);
+    const loop = stop();
+    return { eventsPerSec: count / elapsed, mbPerSec: bytes / 1e6 / elapsed, seconds: elapsed, sendingSeconds, peakRssMb: peakRssMb(), ...loop, producerTurnMaxMs, sent: count, prefix, backpressureWaits };
+  },
+
+  /**
+   * The defaults scenario's producer loop alone: the same fresh events, TURN per turn, handed
+   * to nothing. Its CPU per event (making the object, collecting it, the turns) is what any
+   * shipper's producer spends before the shipper's own work starts.
+   */
+  async 'producer-alone'({ events: count }) {
+    const pool = eventPool(count);
+    let last;
+    const stop = loopMonitor();
+    const start = nowNs();
+    // Keeping the last event where the optimiser cannot see it dropped makes each one a real
+    // allocation, as an object handed to send() is.
+    const events = await feed(pool, count, (e) => (last = e));
+    const elapsed = seconds(start);
+    const loop = stop();
+    const cpuUsPerEvent = ((loop.mainThreadCpuSeconds ?? 0) + (loop.otherThreadsCpuSeconds ?? 0)) * 1e6 / count;
+    return { events, seconds: elapsed, ...loop, cpuUsPerEvent, lastSeq: last?.seq };
   },
 
   /** Event-loop delay while one batch of about 100 MB is serialized and uploaded. */
