@@ -26,6 +26,7 @@ import { adminClient, countLines, CREDENTIALS } from './bucket.mjs';
 import { processCpuSeconds, threadCpu } from './cpu.mjs';
 import { generateEvents } from './events.mjs';
 import { floorPipeline } from './floor.mjs';
+import { turnRecorder } from './turns.mjs';
 
 const [name, rawOptions = '{}'] = process.argv.slice(2);
 const options = JSON.parse(rawOptions);
@@ -51,14 +52,13 @@ function s3Options(endpoint) {
 }
 
 const scenarios = {
-  async heavy({ endpoint, megabytes = 1024, spool = 'memory' }) {
+  async heavy({ endpoint, megabytes = 1024, spool = 'memory', prefix = `heavy-${spool}`, turns = false }) {
     const pool = generateEvents(20_000, 20_240_601);
     const clock = new ManualClock(Date.parse('2024-06-01T00:00:10Z'));
     const directory = spool === 'file' ? await mkdtemp(path.join(tmpdir(), 'sluice-bench-heavy-')) : undefined;
     const modules = [new ContainerModule(({ bind }) => void bind(CLOCK).toConstantValue(clock)), s3Module(s3Options(endpoint))];
     if (directory) modules.unshift(fileSpoolModule({ directory, fsync: 'never' }));
     const sluice = createSluice({ drainOnExit: false, modules });
-    const prefix = `heavy-${spool}`;
     const stop = rssSampler();
     const start = process.hrtime.bigint();
     let bytes = 0;
@@ -71,8 +71,10 @@ const scenarios = {
     loop.enable();
     // As in scenarios.mjs: the producer's own longest turn, part of any loop maximum around it.
     let producerTurnMaxMs = 0;
+    const recorder = turns ? turnRecorder() : undefined;
     while (bytes < target) {
       let turnStart = process.hrtime.bigint();
+      recorder?.start();
       for (let i = 0; i < TURN; i += 1) {
         // A fresh object per send, as a service builds one per request.
         const payload = { ...pool[sent % pool.length], seq: sent };
@@ -82,8 +84,10 @@ const scenarios = {
           if (!(error instanceof BackpressureError)) throw error;
           waits += 1;
           producerTurnMaxMs = Math.max(producerTurnMaxMs, Number(process.hrtime.bigint() - turnStart) / 1e6);
+          recorder?.end();
           await sluice.ready();
           turnStart = process.hrtime.bigint();
+          recorder?.start();
           i -= 1;
           continue;
         }
@@ -91,6 +95,7 @@ const scenarios = {
         bytes += JSON.stringify(payload).length + 1;
       }
       producerTurnMaxMs = Math.max(producerTurnMaxMs, Number(process.hrtime.bigint() - turnStart) / 1e6);
+      recorder?.end();
       await yieldLoop();
     }
     const sendingSeconds = Number(process.hrtime.bigint() - start) / 1e9;
@@ -108,7 +113,7 @@ const scenarios = {
     return {
       spool, megabytes, sent, delivered: landed.lines, objects: landed.objects, eventsPerSec: sent / seconds, sendingSeconds, seconds,
       processCpuSeconds: (cpu.user + cpu.system) / 1e6, ...byThread, loopMaxMs: loop.max / 1e6, loopP99Ms: loop.percentile(99) / 1e6,
-      producerTurnMaxMs, backpressureWaits: waits, ...memory,
+      producerTurnMaxMs, backpressureWaits: waits, ...memory, ...(recorder ? { producerTurns: recorder.report() } : {}),
     };
   },
 
@@ -119,10 +124,9 @@ const scenarios = {
    * waits where gzip is full, as it waits on BackpressureError with Sluice. `fileWrites`
    * 'turn' writes a turn's lines with one write(2) (see floor.mjs).
    */
-  async 'heavy-floor'({ endpoint, megabytes = 1024, spool = 'memory', fileWrites = 'send' }) {
+  async 'heavy-floor'({ endpoint, megabytes = 1024, spool = 'memory', prefix = `heavy-floor-${spool}`, fileWrites = 'send', turns = false }) {
     const pool = generateEvents(20_000, 20_240_601);
     const directory = spool === 'file' ? await mkdtemp(path.join(tmpdir(), 'sluice-bench-floor-')) : undefined;
-    const prefix = `heavy-floor-${spool}`;
     const pipe = floorPipeline({ endpoint, key: `${prefix}/minute.ndjson.gz`, directory, fileWrites });
     const stop = rssSampler();
     const start = process.hrtime.bigint();
@@ -135,8 +139,10 @@ const scenarios = {
     const loop = monitorEventLoopDelay({ resolution: 1 });
     loop.enable();
     let producerTurnMaxMs = 0;
+    const recorder = turns ? turnRecorder() : undefined;
     while (bytes < target) {
       const turnStart = process.hrtime.bigint();
+      recorder?.start();
       for (let i = 0; i < TURN; i += 1) {
         const payload = { ...pool[sent % pool.length], seq: sent };
         pipe.append(`${JSON.stringify(payload)}\n`);
@@ -146,6 +152,7 @@ const scenarios = {
       }
       const full = pipe.endTurn();
       producerTurnMaxMs = Math.max(producerTurnMaxMs, Number(process.hrtime.bigint() - turnStart) / 1e6);
+      recorder?.end();
       if (full) {
         waits += 1;
         await full;
@@ -166,7 +173,7 @@ const scenarios = {
     return {
       spool, fileWrites: directory ? fileWrites : undefined, megabytes, sent, delivered: landed.lines, objects: landed.objects, eventsPerSec: sent / seconds, sendingSeconds, seconds,
       processCpuSeconds: (cpu.user + cpu.system) / 1e6, ...byThread, loopMaxMs: loop.max / 1e6, loopP99Ms: loop.percentile(99) / 1e6,
-      producerTurnMaxMs, backpressureWaits: waits, ...memory,
+      producerTurnMaxMs, backpressureWaits: waits, ...memory, ...(recorder ? { producerTurns: recorder.report() } : {}),
     };
   },
 
@@ -189,6 +196,7 @@ const scenarios = {
     // The loop's own longest turn and the loop delay around it, with nothing else running:
     // what the producer alone puts into the maxima measured with Sluice or the floor.
     let producerTurnMaxMs = 0;
+    const start = process.hrtime.bigint();
     while (bytes < target) {
       const turnStart = process.hrtime.bigint();
       for (let i = 0; i < TURN; i += 1) {
@@ -200,8 +208,9 @@ const scenarios = {
       producerTurnMaxMs = Math.max(producerTurnMaxMs, Number(process.hrtime.bigint() - turnStart) / 1e6);
       await yieldLoop();
     }
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     loop.disable();
-    return { megabytes, sent, checksum: kept, ...threads(), loopMaxMs: loop.max / 1e6, loopP99Ms: loop.percentile(99) / 1e6, producerTurnMaxMs, ...stop() };
+    return { megabytes, sent, seconds, checksum: kept, ...threads(), loopMaxMs: loop.max / 1e6, loopP99Ms: loop.percentile(99) / 1e6, producerTurnMaxMs, ...stop() };
   },
 
   async many({ endpoint, destinations = 10_000, eventsEach = 3, serverPid }) {
