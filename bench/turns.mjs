@@ -4,7 +4,7 @@
 // in the kernel), and the garbage collections that fell in it. A long turn with little CPU
 // waited for the machine; one with much CPU and no collection was the turn's own work.
 import { readFileSync } from 'node:fs';
-import { performance, PerformanceObserver } from 'node:perf_hooks';
+import { constants, performance, PerformanceObserver } from 'node:perf_hooks';
 
 const LONG_TURN_MS = 10;
 
@@ -21,7 +21,7 @@ function schedstat() {
 export function turnRecorder() {
   const collections = [];
   const observer = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) collections.push({ start: entry.startTime, ms: entry.duration });
+    for (const entry of list.getEntries()) collections.push({ start: entry.startTime, ms: entry.duration, major: entry.detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR });
   });
   observer.observe({ entryTypes: ['gc'] });
   const turns = [];
@@ -60,6 +60,10 @@ export function turnRecorder() {
       return {
         turns: count, turnsOver10Ms: turns.length, turnsOver20Ms: turns.filter((t) => t.wallMs >= 20).length,
         wallInLongTurnsMs: sum('wallMs'), cpuInLongTurnsMs: sum('cpuMs'), waitInLongTurnsMs: sum('waitMs'), gcInLongTurnsMs: sum('gcMs'), longest, mostCpu,
+        // Every collection of the run, long turn or not: how many, their wall time, the longest.
+        collections: collections.length, collectionsMs: +collections.reduce((n, c) => n + c.ms, 0).toFixed(1),
+        majorCollections: collections.filter((c) => c.major).length, majorCollectionsMs: +collections.filter((c) => c.major).reduce((n, c) => n + c.ms, 0).toFixed(1),
+        longestCollectionMs: +Math.max(0, ...collections.map((c) => c.ms)).toFixed(1),
       };
     },
   };
