@@ -128,6 +128,7 @@ const scenarios = {
     const pool = generateEvents(20_000, 20_240_601);
     const directory = spool === 'file' ? await mkdtemp(path.join(tmpdir(), 'sluice-bench-floor-')) : undefined;
     const pipe = floorPipeline({ endpoint, key: `${prefix}/minute.ndjson.gz`, directory, fileWrites });
+    await pipe.warm();
     const stop = rssSampler();
     const start = process.hrtime.bigint();
     let bytes = 0;

@@ -246,6 +246,7 @@ const scenarios = {
     const pool = eventPool(count);
     const bytes = freshBytes(pool, count);
     const pipe = floorPipeline({ endpoint, key: `${prefix}minute.ndjson.gz` });
+    await pipe.warm();
     const stop = loopMonitor();
     const start = nowNs();
     let backpressureWaits = 0;
