@@ -17,6 +17,15 @@ function statSeconds(file) {
   }
 }
 
+/** Seconds the thread of `file` (a schedstat file) was runnable but waiting for a core; 0 where there is none. */
+function waitSeconds(file) {
+  try {
+    return Number(readFileSync(file, 'utf8').split(' ')[1]) / 1e9;
+  } catch {
+    return 0;
+  }
+}
+
 /** CPU seconds of the process `pid` so far (every thread, those that ended included). */
 export function processCpuSeconds(pid) {
   return statSeconds(`/proc/${pid}/stat`);
@@ -27,9 +36,12 @@ export function threadCpu() {
   if (process.platform !== 'linux') return () => ({});
   const mainAt = statSeconds(`/proc/self/task/${process.pid}/stat`);
   const allAt = statSeconds('/proc/self/stat');
+  // The main thread's time runnable but not running: on a shared machine, waiting for a core.
+  const waitAt = waitSeconds(`/proc/self/task/${process.pid}/schedstat`);
   return () => {
     const main = statSeconds(`/proc/self/task/${process.pid}/stat`) - mainAt;
     const all = statSeconds('/proc/self/stat') - allAt;
-    return { mainThreadCpuSeconds: main, otherThreadsCpuSeconds: all - main, threads: readdirSync('/proc/self/task').length };
+    const mainThreadWaitSeconds = waitSeconds(`/proc/self/task/${process.pid}/schedstat`) - waitAt;
+    return { mainThreadCpuSeconds: main, otherThreadsCpuSeconds: all - main, mainThreadWaitSeconds, threads: readdirSync('/proc/self/task').length };
   };
 }

@@ -16,6 +16,8 @@ import { InMemoryUploader } from '@sluice/s3/testing';
 import { adminClient, countLines, CREDENTIALS } from './bucket.mjs';
 import { threadCpu } from './cpu.mjs';
 import { DISTINCT_EVENTS, generateEvents } from './events.mjs';
+import { floorPipeline } from './floor.mjs';
+import { gapRecorder, turnRecorder } from './turns.mjs';
 
 const require = createRequire(import.meta.url);
 const [name, rawOptions = '{}'] = process.argv.slice(2);
@@ -79,8 +81,8 @@ function loopMonitor() {
   };
 }
 
-function s3Options(endpoint, level) {
-  return { endpoint, forcePathStyle: true, credentials: { ...CREDENTIALS }, compressionLevel: level ?? 6 };
+function s3Options(endpoint, level, compressionConcurrency) {
+  return { endpoint, forcePathStyle: true, credentials: { ...CREDENTIALS }, compressionLevel: level ?? 6, ...(compressionConcurrency === undefined ? {} : { compressionConcurrency }) };
 }
 
 /**
@@ -101,7 +103,7 @@ async function feed(pool, count, send, giveUp = () => false) {
  * Sluice's producer: as feed(), and when told to wait (BackpressureError) it awaits ready()
  * and sends the event again, as the docs ask of a producer. Returns how often it waited.
  */
-async function feedSluice(pool, count, sluice, prefix) {
+async function feedSluice(pool, count, sluice, prefix, recorder) {
   let waits = 0;
   // The longest stretch the producer's loop held the event loop (making events, the send()
   // calls, and any GC pause that fell in it): part of any event-loop maximum measured around
@@ -110,6 +112,7 @@ async function feedSluice(pool, count, sluice, prefix) {
   for (let i = 0; i < count; i += TURN) {
     const end = Math.min(count, i + TURN);
     let turnStart = nowNs();
+    recorder?.start();
     for (let j = i; j < end; j += 1) {
       try {
         sluice.send.s3({ bucket: 'bench', prefix, payload: freshEvent(pool, j) });
@@ -117,12 +120,15 @@ async function feedSluice(pool, count, sluice, prefix) {
         if (!(error instanceof BackpressureError)) throw error;
         waits += 1;
         producerTurnMaxMs = Math.max(producerTurnMaxMs, Number(nowNs() - turnStart) / 1e6);
+        recorder?.end();
         await sluice.ready();
         turnStart = nowNs();
+        recorder?.start();
         j -= 1;
       }
     }
     producerTurnMaxMs = Math.max(producerTurnMaxMs, Number(nowNs() - turnStart) / 1e6);
+    recorder?.end();
     await yieldLoop();
   }
   return { waits, producerTurnMaxMs };
@@ -207,22 +213,85 @@ const scenarios = {
   },
 
   /** Sluice end to end into the in-memory uploader (its own cost) or a real S3 server. */
-  async sluice({ events: count, endpoint, level = 6, prefix = 'sluice', maxBytes = 8 * 1024 * 1024, maxPendingBytes }) {
+  async sluice({ events: count, endpoint, level = 6, prefix = 'sluice', maxBytes = 8 * 1024 * 1024, maxPendingBytes, compressionConcurrency, turns = false }) {
     const pool = eventPool(count);
     const bytes = freshBytes(pool, count);
     const uploader = endpoint ? undefined : new InMemoryUploader();
-    const modules = [minuteBatcherModule({ maxBytes }), s3Module(s3Options(endpoint ?? 'http://127.0.0.1:9', level))];
+    const modules = [minuteBatcherModule({ maxBytes }), s3Module(s3Options(endpoint ?? 'http://127.0.0.1:9', level, compressionConcurrency))];
     if (uploader) modules.unshift(new ContainerModule(({ bind }) => void bind(UPLOADER).toConstantValue(uploader)));
     const sluice = createSluice({ drainOnExit: false, maxPendingBytes, modules });
     const stop = loopMonitor();
     const start = nowNs();
-    const { waits: backpressureWaits, producerTurnMaxMs } = await feedSluice(pool, count, sluice, prefix);
+    // `turns`: the producer's long turns and every long gap of the loop, split (turns.mjs).
+    const recorder = turns ? turnRecorder() : undefined;
+    const gaps = turns ? gapRecorder() : undefined;
+    const { waits: backpressureWaits, producerTurnMaxMs } = await feedSluice(pool, count, sluice, prefix, recorder);
     const sendingSeconds = seconds(start);
     await sluice.close();
     const elapsed = seconds(start);
     const loop = stop();
+    if (recorder) Object.assign(loop, { producerTurns: recorder.report(), loopGaps: gaps.report() });
     const delivered = uploader ? uploader.keys('bench').reduce((n, key) => n + uploader.lines('bench', key).length, 0) : undefined;
     return { eventsPerSec: count / elapsed, mbPerSec: bytes / 1e6 / elapsed, seconds: elapsed, sendingSeconds, peakRssMb: peakRssMb(), ...loop, producerTurnMaxMs, sent: count, delivered, prefix, backpressureWaits };
+  },
+
+  /**
+   * The floor of the defaults scenario: Sluice's producer loop (feedSluice: `count` fresh
+   * events, TURN per turn) into the minimal hand-written pipeline of floor.mjs, without a file
+   * (the defaults scenario spools in memory): each event's line by JSON.stringify, ~1 MiB writes
+   * into one gzip stream at level 6, one lib-storage Upload of one object. The producer awaits
+   * gzip's 'drain' where Sluice's awaits ready().
+   */
+  async 'defaults-floor'({ events: count, endpoint, prefix = 'defaults-floor/', turns = false }) {
+    const pool = eventPool(count);
+    const bytes = freshBytes(pool, count);
+    const pipe = floorPipeline({ endpoint, key: `${prefix}minute.ndjson.gz` });
+    await pipe.warm();
+    const stop = loopMonitor();
+    const start = nowNs();
+    let backpressureWaits = 0;
+    let producerTurnMaxMs = 0;
+    const recorder = turns ? turnRecorder() : undefined;
+    const gaps = turns ? gapRecorder() : undefined;
+    for (let i = 0; i < count; i += TURN) {
+      const end = Math.min(count, i + TURN);
+      const turnStart = nowNs();
+      recorder?.start();
+      for (let j = i; j < end; j += 1) pipe.append(`${JSON.stringify(freshEvent(pool, j))}\n`);
+      const full = pipe.endTurn();
+      producerTurnMaxMs = Math.max(producerTurnMaxMs, Number(nowNs() - turnStart) / 1e6);
+      recorder?.end();
+      if (full) {
+        backpressureWaits += 1;
+        await full;
+      }
+      await yieldLoop();
+    }
+    const sendingSeconds = seconds(start);
+    await pipe.end();
+    const elapsed = seconds(start);
+    const loop = stop();
+    if (recorder) Object.assign(loop, { producerTurns: recorder.report(), loopGaps: gaps.report() });
+    return { eventsPerSec: count / elapsed, mbPerSec: bytes / 1e6 / elapsed, seconds: elapsed, sendingSeconds, peakRssMb: peakRssMb(), ...loop, producerTurnMaxMs, sent: count, prefix, backpressureWaits };
+  },
+
+  /**
+   * The defaults scenario's producer loop alone: the same fresh events, TURN per turn, handed
+   * to nothing. Its CPU per event (making the object, collecting it, the turns) is what any
+   * shipper's producer spends before the shipper's own work starts.
+   */
+  async 'producer-alone'({ events: count }) {
+    const pool = eventPool(count);
+    let last;
+    const stop = loopMonitor();
+    const start = nowNs();
+    // Keeping the last event where the optimiser cannot see it dropped makes each one a real
+    // allocation, as an object handed to send() is.
+    const events = await feed(pool, count, (e) => (last = e));
+    const elapsed = seconds(start);
+    const loop = stop();
+    const cpuUsPerEvent = ((loop.mainThreadCpuSeconds ?? 0) + (loop.otherThreadsCpuSeconds ?? 0)) * 1e6 / count;
+    return { events, seconds: elapsed, ...loop, cpuUsPerEvent, lastSeq: last?.seq };
   },
 
   /** Event-loop delay while one batch of about 100 MB is serialized and uploaded. */
