@@ -32,6 +32,7 @@ interface Sent {
  */
 function signingClient(checksumMode: 'WHEN_SUPPORTED' | 'WHEN_REQUIRED') {
   const sent: Sent[] = [];
+  const aborted: string[] = [];
   const client = new S3Client({
     region: 'us-east-1',
     endpoint: 'http://127.0.0.1:9',
@@ -47,12 +48,13 @@ function signingClient(checksumMode: 'WHEN_SUPPORTED' | 'WHEN_REQUIRED') {
           sent.push({ kind, headers: { ...request.headers }, body: Buffer.from(request.body as Uint8Array) });
         } else if (request.method === 'POST') text = request.query.uploadId === undefined ? CREATED : COMPLETED;
         else if (request.method === 'GET') text = NO_UPLOADS;
-        const response = { statusCode: 200, reason: 'OK', headers: { etag: '"e"', 'content-type': 'application/xml' }, body: Readable.from([Buffer.from(text)]) };
+        else if (request.method === 'DELETE') aborted.push(String(request.query.uploadId));
+        const response = { statusCode: request.method === 'DELETE' ? 204 : 200, reason: 'OK', headers: { etag: '"e"', 'content-type': 'application/xml' }, body: Readable.from([Buffer.from(text)]) };
         return Promise.resolve({ response });
       },
     },
   });
-  return { client, sent };
+  return { client, sent, aborted };
 }
 
 function uploader(client: S3Client, checksumMode: 'WHEN_SUPPORTED' | 'WHEN_REQUIRED') {
@@ -63,13 +65,13 @@ function uploader(client: S3Client, checksumMode: 'WHEN_SUPPORTED' | 'WHEN_REQUI
   return new MultipartUploader(options, { clientFor: () => Promise.resolve(client) }, orphans, inFlight, logger);
 }
 
-function request(key: string, pieces: readonly Buffer[], firstAttempt: boolean): UploadRequest<S3Target> {
+function request(key: string, pieces: readonly Buffer[], firstAttempt: boolean, signal = new AbortController().signal): UploadRequest<S3Target> {
   return {
     batch: { target: { bucket: 'bucket', prefix: 'prefix' } } as UploadRequest<S3Target>['batch'],
     key,
     body: Readable.from(pieces),
     contentType: 'application/gzip',
-    signal: new AbortController().signal,
+    signal,
     firstAttempt,
   };
 }
@@ -120,4 +122,27 @@ describe('MultipartUploader, a batch uploaded whole', () => {
       expect(Math.max(...hashed)).toBeLessThanOrEqual(SUM_SLICE_BYTES);
     },
   );
+
+  it('sends no part once the attempt is aborted while the part is being hashed, and aborts the multipart upload it created', async () => {
+    const { client, sent, aborted } = signingClient('WHEN_SUPPORTED');
+    const uploads = uploader(client, 'WHEN_SUPPORTED');
+    const controller = new AbortController();
+    // Called below with its own `this`, through apply.
+    // eslint-disable-next-line @typescript-eslint/unbound-method
+    const realUpdate = Hash.prototype.update;
+    let slices = 0;
+    // The third slice of the first part: the part is being hashed, a turn at a time.
+    vi.spyOn(Hash.prototype, 'update').mockImplementation(function (this: Hash, ...args: Parameters<Hash['update']>) {
+      if ((slices += 1) === 3) controller.abort(new Error('shutdown deadline'));
+      return realUpdate.apply(this, args);
+    });
+    const all = bytes(3, 2 * PART);
+    await expect(uploads.upload(request('prefix/aborted.gz', piecesOf(all, 4 * MIB), true, controller.signal))).rejects.toThrow();
+    await uploads.close();
+    client.destroy();
+    expect(slices).toBeGreaterThanOrEqual(3);
+    expect(sent).toEqual([]);
+    // lib-storage aborts it too on abort; either answer leaves no upload behind.
+    expect([...new Set(aborted)]).toEqual(['upload-1']);
+  });
 });
