@@ -7,12 +7,11 @@ import {
   type CompletedPart,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { createHash, type Hash } from 'node:crypto';
-import { crc32 } from 'node:zlib';
 import type { Logger, UploadResult, UploadStream } from '@sluice/core';
 import type { S3Options } from '../config.js';
 import { isAlreadyExists } from './isAlreadyExists.js';
 import { objectParams } from './objectParams.js';
+import { PartHasher, withSums, type PartSums } from './partSums.js';
 import { toDeliveryError } from './toDeliveryError.js';
 
 /** The first size of the first part's buffer: a minute's object is often far smaller than a part. */
@@ -50,14 +49,10 @@ export class MultipartStream implements UploadStream {
   #part: Buffer | undefined;
   #filled = 0;
   /**
-   * SHA-256 (signed by Signature V4) and CRC32 (checksumMode WHEN_SUPPORTED) of the part
-   * gathered so far, updated as each piece is copied in. The SDK would otherwise hash the
-   * whole part in the turn that sends it: about 8 ms for the SHA-256 of 8 MiB and 3 ms for
-   * its CRC32 on a quiet core, several times that on a busy one. (Web Crypto's digest runs on
-   * the threadpool but copies the part on the event loop first, 2–11 ms here.)
+   * The checksums of the part gathered so far, updated as each piece is copied in, so the SDK
+   * does not hash the whole part in the turn that sends it (see PartHasher).
    */
-  #partHash: Hash | undefined;
-  #partCrc = 0;
+  readonly #partSums: PartHasher;
   #uploadId: Promise<string> | undefined;
   readonly #completed: CompletedPart[] = [];
   readonly #uploading = new Set<Promise<void>>();
@@ -70,6 +65,7 @@ export class MultipartStream implements UploadStream {
 
   constructor(parts: MultipartStreamParts) {
     this.#parts = parts;
+    this.#partSums = new PartHasher(parts.options.checksumMode);
   }
 
   async write(piece: Uint8Array): Promise<void> {
@@ -81,8 +77,7 @@ export class MultipartStream implements UploadStream {
       const part = this.#room(n);
       const bytes = offset === 0 && n === piece.length ? piece : piece.subarray(offset, offset + n);
       part.set(bytes, this.#filled);
-      (this.#partHash ??= createHash('sha256')).update(bytes);
-      if (this.#parts.options.checksumMode === 'WHEN_SUPPORTED') this.#partCrc = crc32(bytes, this.#partCrc);
+      this.#partSums.update(bytes);
       this.#filled += n;
       offset += n;
       if (this.#filled === partSizeBytes) this.#startPart();
@@ -163,7 +158,7 @@ export class MultipartStream implements UploadStream {
     let alreadyExisted = false;
     try {
       const command = new PutObjectCommand({ ...objectParams(options, bucket, key, contentType), Body: body, ...(options.conditionalWrite ? { IfNoneMatch: '*' } : {}) });
-      await client.send(this.#withSums(command, this.#takeSums()), { abortSignal: this.#parts.signal });
+      await client.send(withSums(command, this.#partSums.take(), options.checksumMode), { abortSignal: this.#parts.signal });
     } catch (error) {
       if (!isAlreadyExists(error)) throw error;
       alreadyExisted = true;
@@ -194,7 +189,7 @@ export class MultipartStream implements UploadStream {
   #startPart(): void {
     this.#multipart = true;
     const body = (this.#part as Buffer).subarray(0, this.#filled);
-    const sums = this.#takeSums();
+    const sums = this.#partSums.take();
     this.#part = undefined;
     this.#filled = 0;
     const partNumber = this.#nextPart++;
@@ -204,29 +199,6 @@ export class MultipartStream implements UploadStream {
       })
       .finally(() => this.#uploading.delete(uploading));
     this.#uploading.add(uploading);
-  }
-
-  /** The checksums of the part gathered so far, and a fresh start for the next part. */
-  #takeSums(): PartSums {
-    const sums = { sha256: (this.#partHash ?? createHash('sha256')).digest('hex'), crc32: this.#partCrc };
-    this.#partHash = undefined;
-    this.#partCrc = 0;
-    return sums;
-  }
-
-  /** Sends `command` with the checksums of its body given, so the SDK computes neither. */
-  #withSums<C extends PutObjectCommand | UploadPartCommand>(command: C, sums: PartSums): C {
-    if (this.#parts.options.checksumMode === 'WHEN_SUPPORTED') command.input.ChecksumCRC32 = crc32Base64(sums.crc32);
-    // The signer uses a payload hash the request carries instead of hashing the body.
-    const withHash =
-      <A extends { request: unknown }, R>(next: (args: A) => Promise<R>) =>
-      (args: A): Promise<R> => {
-        const { headers } = args.request as { headers?: Record<string, string> };
-        if (headers) headers['x-amz-content-sha256'] = sums.sha256;
-        return next(args);
-      };
-    (command as { middlewareStack: { add(middleware: unknown, options: object): void } }).middlewareStack.add(withHash, { step: 'build', name: 'sluicePayloadHash' });
-    return command;
   }
 
   async #uploadPart(partNumber: number, body: Buffer, sums: PartSums): Promise<void> {
@@ -243,7 +215,7 @@ export class MultipartStream implements UploadStream {
     const uploadId = await this.#uploadId;
     // The SDK retries a failed request (maxAttempts); past that the stream fails, and the
     // sluice uploads the batch whole instead, with its own backoff, events and dead letters.
-    const command = this.#withSums(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: body }), sums);
+    const command = withSums(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: body }), sums, options.checksumMode);
     const answer = await client.send(command, { abortSignal: this.#parts.signal });
     if (!answer.ETag) throw new Error(`UploadPart ${partNumber} answered without an ETag.`);
     this.#completed.push({
@@ -254,17 +226,4 @@ export class MultipartStream implements UploadStream {
     });
     this.#parts.onStored(body.length);
   }
-}
-
-/** A CRC32 as S3's checksum headers carry it: the four bytes, big-endian, in base64. */
-function crc32Base64(crc: number): string {
-  const bytes = Buffer.allocUnsafe(4);
-  bytes.writeUInt32BE(crc >>> 0);
-  return bytes.toString('base64');
-}
-
-interface PartSums {
-  /** Hex, as `x-amz-content-sha256` carries it. */
-  readonly sha256: string;
-  readonly crc32: number;
 }

@@ -97,7 +97,7 @@ export class MultipartUploader implements Uploader<S3Target> {
       // key; it is looked for before this attempt is marked in flight, so it is not mistaken for it.
       if (!request.firstAttempt) await this.orphans.abortStale(client, bucket, request.key, request.signal);
       done = this.inFlight.begin(bucket, request.key);
-      const requests = new UploadRequests(client, request.signal);
+      const requests = new UploadRequests(client, request.signal, this.options.checksumMode);
       const abortController = new AbortController();
       const onAbort = (): void => abortController.abort(request.signal.reason);
       request.signal.addEventListener('abort', onAbort, { once: true });

@@ -1,4 +1,6 @@
-import { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, type S3Client } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand, UploadPartCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Options } from '../config.js';
+import { SUM_SLICE_BYTES, sumsInSlices, withSums } from './partSums.js';
 
 type Send = (command: unknown, options?: { abortSignal?: AbortSignal }) => Promise<unknown>;
 
@@ -9,6 +11,9 @@ type Send = (command: unknown, options?: { abortSignal?: AbortSignal }) => Promi
  * had aborted the key's upload. Through {@link client} every request but AbortMultipartUpload
  * carries the upload's signal, so an abort cancels them, and {@link settled} says when none is
  * left; the upload id it created is noted so the uploader can abort it itself once they are.
+ * A part's or a PutObject's body larger than a slice is hashed (SHA-256, and CRC32 with
+ * checksumMode WHEN_SUPPORTED) a slice a turn before it is sent, and sent with those sums, so
+ * the SDK does not hash a whole 8 MiB part in one turn (see sumsInSlices).
  */
 export class UploadRequests {
   readonly #running = new Set<Promise<unknown>>();
@@ -16,11 +21,17 @@ export class UploadRequests {
   #uploadId: string | undefined;
   #completed = false;
 
-  constructor(client: S3Client, signal: AbortSignal) {
+  constructor(client: S3Client, signal: AbortSignal, checksumMode: S3Options['checksumMode']) {
     const send = client.send.bind(client) as Send;
     const track: Send = (command, options) => {
       const aborting = command instanceof AbortMultipartUploadCommand;
-      const sent = send(command, aborting ? options : { ...options, abortSignal: signal });
+      const sending = aborting ? options : { ...options, abortSignal: signal };
+      const body = command instanceof PutObjectCommand || command instanceof UploadPartCommand ? command.input.Body : undefined;
+      // A body of one slice or less is left to the SDK: hashing it whole takes no longer than a slice.
+      const sent =
+        body instanceof Uint8Array && body.length > SUM_SLICE_BYTES
+          ? sumsInSlices(body, checksumMode, signal).then((sums) => send(withSums(command as PutObjectCommand | UploadPartCommand, sums, checksumMode), sending))
+          : send(command, sending);
       const settled = sent.then(
         (answer) => {
           if (command instanceof CreateMultipartUploadCommand) this.#uploadId = (answer as { UploadId?: string }).UploadId;
