@@ -5,7 +5,7 @@ import type { RecentEvents } from '../inspector/RecentEvents.js';
 import type { authGuard } from './authGuard.js';
 import type { CollectorContext } from './CollectorContext.js';
 import type { EventEnvelope } from './eventEnvelopeSchema.js';
-import { parseEvents, type LineError } from './parseEvents.js';
+import { bodyText, parseEvents, type LineError } from './parseEvents.js';
 import { refuse } from './refuse.js';
 import { s3RouteId } from './s3RouteId.js';
 import { SendCoalescer } from './SendCoalescer.js';
@@ -37,7 +37,8 @@ type Accepted = Parameters<RecentEvents['add']>[0];
  */
 export function postEventsRoute(app: FastifyInstance, context: CollectorContext, preHandler: ReturnType<typeof authGuard>): void {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser([...JSON_TYPES, ...NDJSON_TYPES], { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  // Bytes, not text: an NDJSON body of ASCII is read without decoding it (see bodyText).
+  app.addContentTypeParser([...JSON_TYPES, ...NDJSON_TYPES], { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   // Every event goes to "s3", the one destination the collector installs. The small requests
   // of one turn of the event loop are sent together: one spool write for many one-event requests.
   const coalescer = new SendCoalescer((items) => context.sluice.sendMany('s3', items));
@@ -51,9 +52,11 @@ function postEvents(context: CollectorContext, coalescer: SendCoalescer, request
   if (encoding !== undefined && encoding !== 'identity') {
     return refuse(reply, 415, 'unsupported_encoding', `Content-Encoding ${encoding} is not supported: send the body uncompressed. Nothing was accepted.`);
   }
-  const body = typeof request.body === 'string' ? request.body : '';
   const mediaType = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-  const parsed = parseEvents(body, NDJSON_TYPES.includes(mediaType), config.limits);
+  const ndjson = NDJSON_TYPES.includes(mediaType);
+  // Its length is in characters either way (an ASCII body has a character per byte).
+  const body = Buffer.isBuffer(request.body) ? bodyText(request.body, ndjson) : '';
+  const parsed = parseEvents(body, ndjson, config.limits);
   if (!parsed.ok) {
     if (parsed.tooMany) {
       metrics.rejected('too_many_events', parsed.count);
