@@ -1,3 +1,4 @@
+/* global fetch */
 // The collector's main-thread instructions per NDJSON request, a count the load on the machine
 // does not move (`node bench/collector-callgrind.mjs [--warm N] [--measured N]`, Linux with
 // valgrind): collector-server.mjs runs under `valgrind --tool=callgrind` with instrumentation
