@@ -69,10 +69,13 @@ describe('POST /v1/events', () => {
   });
 
   it('reads NDJSON of ASCII and of other bytes alike: characters beyond ASCII, a byte-order mark, bytes that are not UTF-8', async () => {
-    c = await startTestCollector({}, s3);
-    const line = (payload: string) => `{"bucket":"${BUCKET}","prefix":"web","payload":${payload}}`;
+    // A ring of two: the first request fills it, so its rows show their payloads from the body's bytes.
+    c = await startTestCollector({ inspector: { recentEvents: 2 } }, s3);
+    const line = (payload: string, id = '') => `{"bucket":"${BUCKET}","prefix":"web","payload":${payload}${id ? `,"id":"${id}"` : ''}}`;
     // All ASCII (read as bytes), with escapes, spaces and CRLF.
-    expect(await c.post(`${line(String.raw`{"s":"caf\u00e9 \"q\"\n"}`)}\r\n\r\n${line('{ "n" : [ 1 , 2 ] }')}\r\n`, 'application/x-ndjson')).toMatchObject({ status: 202, body: { accepted: 2 } });
+    expect(await c.post(`${line(String.raw`{"s":"caf\u00e9 \"q\"\n"}`, 'a-1')}\r\n\r\n${line('{ "n" : [ 1 , 2 ] }', 'a-2')}\r\n`, 'application/x-ndjson')).toMatchObject({ status: 202, body: { accepted: 2 } });
+    expect(JSON.parse((await c.get('/v1/events/a-1')).text)).toMatchObject({ id: 'a-1', payload: { s: 'café "q"\n' } });
+    expect(JSON.parse((await c.get('/v1/events/a-2')).text)).toMatchObject({ id: 'a-2', payload: { n: [1, 2] } });
     // A character beyond ASCII (decoded, as before).
     expect(await c.post(`${line('{"s":"café €"}')}\n`, 'application/x-ndjson')).toMatchObject({ status: 202, body: { accepted: 1 } });
     // A byte that is not UTF-8 inside a string: decoded as U+FFFD, as before.

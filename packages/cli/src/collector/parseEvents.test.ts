@@ -128,6 +128,15 @@ describe('parseEvents', () => {
     const narrow = { lineBytes: 120, eventsPerRequest: 6 };
     /** What the text path (the body decoded from UTF-8, as every body was read before) answers. */
     const asText = (bytes: Buffer, limits = narrow) => parseEvents(bytes.toString('utf8'), true, limits);
+    /** The answer without the payloads' places in the bytes, which only a body read as bytes has. */
+    const asBytes = (bytes: Buffer, limits = narrow): ParsedEvents => {
+      const result = parseEvents(bytes, true, limits);
+      if (!result.ok || bytesRead(bytes) === false) return result;
+      const { spans, ...rest } = result;
+      expect(spans).toHaveLength(2 * result.events.length);
+      return rest;
+    };
+    const bytesRead = (bytes: Buffer) => bodyText(bytes, true) === bytes;
 
     it('is read as bytes only when all of it is ASCII and it is NDJSON', () => {
       const ascii = Buffer.from(`${e(1)}\n`);
@@ -156,7 +165,7 @@ describe('parseEvents', () => {
       for (const body of bodies) {
         const bytes = Buffer.from(body, 'latin1');
         expect(bodyText(bytes, true)).toBe(bytes);
-        expect(parseEvents(bytes, true, narrow)).toEqual(asText(bytes));
+        expect(asBytes(bytes)).toEqual(asText(bytes));
       }
     });
 
@@ -178,7 +187,7 @@ describe('parseEvents', () => {
         '  ',
       ];
       const bytesToInsert = [0x7b, 0x7d, 0x5b, 0x5d, 0x22, 0x5c, 0x3a, 0x2c, 0x20, 0x0a, 0x0d, 0x09, 0x0c, 0x00, 0x7f, 0x30, 0x2d, 0x65, 0x75, 0x80, 0xc3, 0xa9, 0xff, 0xef, 0xbb, 0xbf];
-      let asBytes = 0;
+      let read = 0;
       for (let round = 0; round < 3_000; round += 1) {
         const count = 1 + Math.floor(next() * 8);
         let body = Buffer.from(Array.from({ length: count }, () => lines[Math.floor(next() * lines.length)]).join(next() < 0.3 ? '\r\n' : '\n'));
@@ -191,11 +200,19 @@ describe('parseEvents', () => {
           const kind = next();
           body = Buffer.concat([body.subarray(0, at), Buffer.from([byte]), body.subarray(kind < 0.5 ? at : at + 1)]);
         }
-        if (bodyText(body, true) === body) asBytes += 1;
+        if (bytesRead(body)) read += 1;
         const limits = next() < 0.5 ? narrow : { lineBytes: 10_000, eventsPerRequest: 100 };
-        expect(parseEvents(body, true, limits), body.toString('latin1')).toEqual(asText(body, limits));
+        expect(asBytes(body, limits), body.toString('latin1')).toEqual(asText(body, limits));
       }
-      expect(asBytes).toBeGreaterThan(1_500);
+      expect(read).toBeGreaterThan(1_500);
+    });
+
+    it('keeps payloads and routing strings of its own, not views of the body, and says where each payload lies', () => {
+      const bytes = Buffer.from(`${e({ a: 1 }, { prefix: 'p', id: 'i' })}\n${e({ b: 2 }, { prefix: 'p' })}\n{"bucket":"my-bucket","pay\\u006coad":3}`);
+      const result = parseEvents(bytes, true, narrow);
+      if (!result.ok) throw new Error('expected events');
+      const [a, b, c, d] = result.spans ?? [];
+      expect([bytes.toString('latin1', a, b), bytes.toString('latin1', c, d), result.spans?.slice(4)]).toEqual(['{"a":1}', '{"b":2}', [-1, -1]]);
     });
 
     it('keeps payloads and routing strings of its own, not views of the body', () => {
@@ -209,6 +226,7 @@ describe('parseEvents', () => {
           { bucket: 'my-bucket', prefix: 'p', destination: 's3', payload: RawJson.from('{"b":2}') },
         ],
         lines: [1, 2],
+        spans: [expect.any(Number), expect.any(Number), expect.any(Number), expect.any(Number)],
       });
     });
   });

@@ -2,7 +2,7 @@ import { isAscii } from 'node:buffer';
 import { compileValidator, ValidationError } from '@sluice/core';
 import { eventEnvelopeSchema, type EventEnvelope } from './eventEnvelopeSchema.js';
 import { readEnvelope, skipWhitespace, type SeenStrings } from './readEnvelope.js';
-import { readEnvelopeBytes, skipWhitespaceBytes } from './readEnvelopeBytes.js';
+import { readEnvelopeBytes, skipWhitespaceBytes, type PayloadSpan } from './readEnvelopeBytes.js';
 
 const LF = 10;
 const CR = 13;
@@ -23,7 +23,17 @@ export interface LineError {
 
 /** The events of a request body, or why they are refused. */
 export type ParsedEvents =
-  | { readonly ok: true; readonly events: EventEnvelope[]; /** The 1-based line (or array position) of each event. */ readonly lines: number[] }
+  | {
+      readonly ok: true;
+      readonly events: EventEnvelope[];
+      /** The 1-based line (or array position) of each event. */
+      readonly lines: number[];
+      /**
+       * A body read as bytes: where each event's payload lies in it, as start and end
+       * (-1 and -1 for an event whose line was parsed as text).
+       */
+      readonly spans?: number[];
+    }
   | { readonly ok: false; readonly tooMany: true; readonly count: number }
   | { readonly ok: false; readonly tooMany?: false; readonly errors: LineError[]; readonly count: number };
 
@@ -70,7 +80,7 @@ export function bodyText(bytes: Buffer, ndjson: boolean): string | Buffer {
  */
 export function parseEvents(body: string | Buffer, ndjson: boolean, limits: ParseLimits): ParsedEvents {
   // Each item is validated as soon as it is read, in order: no list of read items in between.
-  const out: Collected = { events: [], lines: [], errors: [], valid: undefined };
+  const out: Collected = { events: [], lines: [], errors: [], valid: undefined, spans: undefined };
   const seen: SeenStrings = {};
   // Bytes of anything but an NDJSON body all of ASCII are decoded first, as bodyText does.
   if (typeof body !== 'string' && !(ndjson && isAscii(body))) body = body.toString('utf8');
@@ -126,9 +136,9 @@ export function parseEvents(body: string | Buffer, ndjson: boolean, limits: Pars
       }
     }
   }
-  const { events, lines, errors } = out;
+  const { events, lines, errors, spans } = out;
   if (errors.length > 0) return { ok: false, errors: errors.slice(0, MAX_LISTED_ERRORS), count: errors.length };
-  return { ok: true, events, lines };
+  return spans ? { ok: true, events, lines, spans } : { ok: true, events, lines };
 }
 
 /**
@@ -140,6 +150,8 @@ function readNdjsonBytes(body: Buffer, limits: ParseLimits, out: Collected, seen
   let start = 0;
   let line = 0;
   let count = 0;
+  const spans: number[] = (out.spans = []);
+  const span: PayloadSpan = { start: -1, end: -1 };
   while (start < body.length) {
     let end = body.indexOf(LF, start);
     if (end === -1) end = body.length;
@@ -161,9 +173,16 @@ function readNdjsonBytes(body: Buffer, limits: ParseLimits, out: Collected, seen
       out.errors.push(lineTooLong(line, end - lineStart, limits));
       continue;
     }
-    const read = object ? readEnvelopeBytes(body, first, end, seen) : undefined;
-    if (read && skipWhitespaceBytes(body, read.end, end) === end) take(out, line, read.envelope, true);
-    else takeParsed(out, parseJson(text ?? body.toString('latin1', lineStart, end), line));
+    const events = out.events.length;
+    span.start = -1;
+    const read = object ? readEnvelopeBytes(body, first, end, seen, span) : undefined;
+    if (read && skipWhitespaceBytes(body, read.end, end) === end) {
+      take(out, line, read.envelope, true);
+      if (out.events.length > events) spans.push(span.start, span.end);
+    } else {
+      takeParsed(out, parseJson(text ?? body.toString('latin1', lineStart, end), line));
+      if (out.events.length > events) spans.push(-1, -1);
+    }
   }
   return undefined;
 }
@@ -183,6 +202,8 @@ interface Collected {
    * these ends at a pointer check, where one against `valid`'s copies reads every character.
    */
   valid: Routing | undefined;
+  /** For a body read as bytes: the payload spans of the events (see ParsedEvents). */
+  spans: number[] | undefined;
 }
 
 function takeParsed(out: Collected, parsed: { line: number; value: unknown } | LineError): void {

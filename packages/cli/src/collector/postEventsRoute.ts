@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BackpressureError, ClosedError, RawJson, type RefusedSend, type SendManyResult } from '@sluice/core';
+import { BodyPayload } from '../inspector/BodyPayload.js';
 import { newRecentEvent } from '../inspector/RecentEvent.js';
 import type { RecentEvents } from '../inspector/RecentEvents.js';
 import type { authGuard } from './authGuard.js';
@@ -69,7 +70,7 @@ function postEvents(context: CollectorContext, coalescer: SendCoalescer, request
       errors: parsed.errors,
     });
   }
-  const { events, lines } = parsed;
+  const { events, lines, spans } = parsed;
   if (events.length === 0) return refuse(reply, 400, 'no_events', 'The body holds no event. Send a JSON event, a JSON array of events, or NDJSON lines.');
   // An event's record is never longer than its JSON in the body, so this request fits
   // whole or is refused whole: a client never has to work out which part was accepted.
@@ -83,7 +84,7 @@ function postEvents(context: CollectorContext, coalescer: SendCoalescer, request
     items[i] = id === undefined ? { bucket, prefix, payload } : { bucket, prefix, payload, id };
   }
   coalescer.add(items, body.length, (result, error) => {
-    if (result) answer(context, reply, events, lines, body.length, result);
+    if (result) answer(context, reply, events, lines, body, spans, result);
     else if (error instanceof ClosedError) refuse(reply, 503, 'shutting_down', 'The collector is shutting down.');
     else void reply.send(error);
   }, items.length >= COALESCE_BELOW_EVENTS);
@@ -91,11 +92,11 @@ function postEvents(context: CollectorContext, coalescer: SendCoalescer, request
 }
 
 /** Answers a request once its events were sent: 202, or per line what happened. */
-function answer(context: CollectorContext, reply: FastifyReply, events: readonly EventEnvelope[], lines: readonly number[], bodyBytes: number, result: SendManyResult): FastifyReply {
+function answer(context: CollectorContext, reply: FastifyReply, events: readonly EventEnvelope[], lines: readonly number[], body: string | Buffer, spans: readonly number[] | undefined, result: SendManyResult): FastifyReply {
   const { metrics } = context;
   const { ids, refused, stopped } = result;
   const end = stopped?.index ?? events.length;
-  record(context, ids.length, bodyBytes, recentOf(context, events, ids, refused, end));
+  record(context, ids.length, body.length, recentOf(context, events, ids, refused, end, body, spans));
   const errors: LineError[] = refused.map(({ index, error }) => ({ line: lines[index] as number, error: 'invalid_event', message: error.message }));
   if (stopped) {
     const firstRejectedLine = lines[end] as number;
@@ -125,15 +126,18 @@ function answer(context: CollectorContext, reply: FastifyReply, events: readonly
 /**
  * The accepted events of a request, for the inspector's ring: at most its capacity, the last
  * ones. Accepted are those before `end` that were not refused, in order, with `ids` theirs.
+ * `spans` are where the payloads lie in `body` when it was read as bytes.
  */
-function recentOf(context: CollectorContext, events: readonly EventEnvelope[], ids: readonly string[], refused: readonly RefusedSend[], end: number): Accepted {
+function recentOf(context: CollectorContext, events: readonly EventEnvelope[], ids: readonly string[], refused: readonly RefusedSend[], end: number, body: string | Buffer, spans: readonly number[] | undefined): Accepted {
   const capacity = context.config.inspector.recentEvents;
   const acceptedAt = context.clock.now();
   const recent: Array<Accepted[number]> = [];
   // A payload kept as text may point into the request body. Events that fill the ring hold
-  // that one body; fewer share the ring with other requests' events, and keep copies of
-  // their own, so the ring never holds a body per event.
+  // that one body (a body read as bytes: their payloads' spans of it, see BodyPayload); fewer
+  // share the ring with other requests' events, and keep copies of their own, so the ring
+  // never holds a body per event.
   const detach = ids.length < capacity;
+  const bytes = !detach && spans && typeof body !== 'string' ? body : undefined;
   let routeOf: { bucket: string; prefix: string; route: string } | undefined;
   let r = refused.length - 1;
   while (r >= 0 && (refused[r] as RefusedSend).index >= end) r -= 1;
@@ -145,7 +149,9 @@ function recentOf(context: CollectorContext, events: readonly EventEnvelope[], i
     const { destination, bucket, prefix, payload } = events[i] as EventEnvelope;
     // Lines mostly share their route: worked out once per run of them.
     if (routeOf?.bucket !== bucket || routeOf.prefix !== prefix) routeOf = { bucket, prefix, route: s3RouteId(bucket, prefix) };
-    recent.push(newRecentEvent(ids[j] as string, acceptedAt, destination, bucket, prefix, routeOf.route, detach && payload instanceof RawJson ? payload.detached() : payload));
+    const start = bytes ? (spans?.[2 * i] ?? -1) : -1;
+    const shown = bytes && start >= 0 ? new BodyPayload(bytes, start, spans?.[2 * i + 1] ?? start) : detach && payload instanceof RawJson ? payload.detached() : payload;
+    recent.push(newRecentEvent(ids[j] as string, acceptedAt, destination, bucket, prefix, routeOf.route, shown));
     j -= 1;
   }
   return recent.reverse();

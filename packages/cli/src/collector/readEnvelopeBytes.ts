@@ -12,13 +12,20 @@ const BACKSLASH = 92;
 const CLOSE_BRACE = 125;
 const LAST_ASCII = 127;
 
+/** Where the payload last read by {@link readEnvelopeBytes} lies in the bytes. */
+export interface PayloadSpan {
+  start: number;
+  end: number;
+}
+
 /**
  * {@link readEnvelope} over bytes of ASCII text (an NDJSON body that is all ASCII, read
  * without decoding it): the same envelope, or undefined in the same cases, and for a byte over
  * 0x7f (the caller then decodes the line and reads it as before). Field values are strings of
- * their own, the payload a RawJson read with `RawJson.readAscii`.
+ * their own, the payload a RawJson read with `RawJson.readAscii`, whose place in `bytes` goes
+ * to `span`.
  */
-export function readEnvelopeBytes(bytes: Buffer, start: number, end: number, seen: SeenStrings): ReadEnvelope | undefined {
+export function readEnvelopeBytes(bytes: Buffer, start: number, end: number, seen: SeenStrings, span: PayloadSpan): ReadEnvelope | undefined {
   const envelope: Record<string, unknown> = {};
   let i = skipWhitespaceBytes(bytes, start + 1, end);
   if (i < end && bytes[i] === CLOSE_BRACE) return { envelope, end: i + 1 };
@@ -34,6 +41,8 @@ export function readEnvelopeBytes(bytes: Buffer, start: number, end: number, see
       const read = RawJson.readAscii(bytes, i, end);
       if (!read) return undefined;
       envelope.payload = read.value;
+      span.start = i;
+      span.end = read.end;
       i = read.end;
     } else if (name !== undefined) {
       if (i >= end || bytes[i] !== QUOTE) return undefined;
