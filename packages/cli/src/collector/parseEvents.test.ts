@@ -131,7 +131,7 @@ describe('parseEvents', () => {
     /** The answer without the payloads' places in the bytes, which only a body read as bytes has. */
     const asBytes = (bytes: Buffer, limits = narrow): ParsedEvents => {
       const result = parseEvents(bytes, true, limits);
-      if (!result.ok || bytesRead(bytes) === false) return result;
+      if (!result.ok || !bytesRead(bytes)) return result;
       const { spans, ...rest } = result;
       expect(spans).toHaveLength(2 * result.events.length);
       return rest;
