@@ -16,7 +16,7 @@ export interface TestCollector {
   readonly spoolDirectory: string;
   readonly url: string;
   /** POSTs a body to /v1/events; `type` is the content type. */
-  post(body: string, type?: string, headers?: Record<string, string>): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }>;
+  post(body: string | Uint8Array, type?: string, headers?: Record<string, string>): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }>;
   get(route: string, headers?: Record<string, string>): Promise<{ status: number; headers: Headers; text: string }>;
   /** Every line of every object in the bucket, parsed. */
   lines(): Promise<unknown[]>;

@@ -68,6 +68,29 @@ describe('POST /v1/events', () => {
     expect(await c.objectsText()).toBe(`${kept}\n{"x":[1,2],"s":" a  b "}\n{"n":3,"list":["x"]}\n`);
   });
 
+  it('reads NDJSON of ASCII and of other bytes alike: characters beyond ASCII, a byte-order mark, bytes that are not UTF-8', async () => {
+    // A ring of two: the first request fills it, so its rows show their payloads from the body's bytes.
+    c = await startTestCollector({ inspector: { recentEvents: 2 } }, s3);
+    const line = (payload: string, id = '') => `{"bucket":"${BUCKET}","prefix":"web","payload":${payload}${id ? `,"id":"${id}"` : ''}}`;
+    // All ASCII (read as bytes), with escapes, spaces and CRLF.
+    expect(await c.post(`${line(String.raw`{"s":"caf\u00e9 \"q\"\n"}`, 'a-1')}\r\n\r\n${line('{ "n" : [ 1 , 2 ] }', 'a-2')}\r\n`, 'application/x-ndjson')).toMatchObject({ status: 202, body: { accepted: 2 } });
+    expect(JSON.parse((await c.get('/v1/events/a-1')).text)).toMatchObject({ id: 'a-1', payload: { s: 'café "q"\n' } });
+    expect(JSON.parse((await c.get('/v1/events/a-2')).text)).toMatchObject({ id: 'a-2', payload: { n: [1, 2] } });
+    // A character beyond ASCII (decoded, as before).
+    expect(await c.post(`${line('{"s":"café €"}')}\n`, 'application/x-ndjson')).toMatchObject({ status: 202, body: { accepted: 1 } });
+    // A byte that is not UTF-8 inside a string: decoded as U+FFFD, as before.
+    const notUtf8 = Buffer.concat([Buffer.from(line('{"s":"a').slice(0, -1)), Buffer.from([0xff]), Buffer.from('b"}}')]);
+    expect(await c.post(notUtf8, 'application/x-ndjson')).toMatchObject({ status: 202, body: { accepted: 1 } });
+    // A byte-order mark before the first line: not JSON there, as before; nothing accepted.
+    const bom = await c.post(`\ufeff${line('1')}\n${line('2')}`, 'application/x-ndjson');
+    expect(bom).toMatchObject({ status: 400, body: { errors: [{ line: 1, error: 'invalid_json' }] } });
+    expect((bom.body.errors as unknown[]).length).toBe(1);
+    const delivered = waitForDelivered(c.collector.sluice, 4);
+    await c.clock.advance(60_000);
+    await delivered;
+    expect(await c.objectsText()).toBe(`{"s":"caf\\u00e9 \\"q\\"\\n"}\n{"n":[1,2]}\n{"s":"café €"}\n{"s":"a\ufffdb"}\n`);
+  });
+
   it('answers each of many one-event requests sent at once with its own id, and delivers every event once', async () => {
     c = await startTestCollector({}, s3);
     const collector = c;

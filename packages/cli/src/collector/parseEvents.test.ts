@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RawJson } from '@sluice/core';
-import { parseEvents, type ParsedEvents } from './parseEvents.js';
+import { bodyText, parseEvents, type ParsedEvents } from './parseEvents.js';
 
 const limits = { lineBytes: 100, eventsPerRequest: 3 };
 const e = (payload: unknown, extra = {}) => JSON.stringify({ bucket: 'my-bucket', payload, ...extra });
@@ -123,5 +123,111 @@ describe('parseEvents', () => {
       const good = parseEvents(goodOrder.map((i) => lines[i]).join('\n'), true, wide);
       expect(good).toEqual({ ok: true, events: goodOrder.map((i) => alone[i]?.event), lines: goodOrder.map((_, at) => at + 1) });
     }
+  });
+  describe('an NDJSON body of ASCII read as bytes', () => {
+    const narrow = { lineBytes: 120, eventsPerRequest: 6 };
+    /** What the text path (the body decoded from UTF-8, as every body was read before) answers. */
+    const asText = (bytes: Buffer, limits = narrow) => parseEvents(bytes.toString('utf8'), true, limits);
+    /** The answer without the payloads' places in the bytes, which only a body read as bytes has. */
+    const asBytes = (bytes: Buffer, limits = narrow): ParsedEvents => {
+      const result = parseEvents(bytes, true, limits);
+      if (!result.ok || !bytesRead(bytes)) return result;
+      const { spans, ...rest } = result;
+      expect(spans).toHaveLength(2 * result.events.length);
+      return rest;
+    };
+    const bytesRead = (bytes: Buffer) => bodyText(bytes, true) === bytes;
+
+    it('is read as bytes only when all of it is ASCII and it is NDJSON', () => {
+      const ascii = Buffer.from(`${e(1)}\n`);
+      expect(bodyText(ascii, true)).toBe(ascii);
+      expect(bodyText(ascii, false)).toBe(ascii.toString('utf8'));
+      for (const other of [Buffer.from(`${e('é')}\n`), Buffer.from([0xef, 0xbb, 0xbf, ...Buffer.from(e(1))]), Buffer.from([...Buffer.from(e(1)), 0x0a, 0xff])]) {
+        expect(bodyText(other, true)).toBe(other.toString('utf8'));
+      }
+    });
+
+    it('answers what the text answers: CRLF, blank and space-only lines, escapes, spaces, long lines, bad JSON, bad envelopes, too many', () => {
+      const bodies = [
+        `${e(1)}\r\n\r\n${e(2, { id: 'x', prefix: 'p' })}\r\n`,
+        `  \t\r\n${e(1)}  \t\r\n\f\n\v\n \r \n${e(2)}\r\r\n`,
+        String.raw`{"bucket":"my-bucket","payload":{"s":"a\"b\\c\/d\b\f\n\r\t\u00e9\uD83D\uDE00"},"id":"q"}`,
+        '{ "bucket" : "my-bucket" ,\t"payload" : { "a b" : [ 1 ,\r 2 ] } , "prefix":"p" }\n{"bucket":"my-bucket","payload":[]}',
+        `${e('x'.repeat(200))}\n${e(1)}\n{nope\n[1,2]\n"text"\nnull\n${e(2, { bucket: 'UPPER' })}\n${e(3, { extra: true })}`,
+        `${e(1)}\n${e(2)}\n${e(3)}\n${e(4)}\n${e(5)}\n${e(6)}\n${e(7)}`,
+        '{"bucket":"my-bucket","payload":1,"payload":[2],"bucket":"my-bucket"}\n{"bucket":"my-\\u0062ucket","payload":2}\n{"bucket":"my-bucket","payload":1,"id":7}',
+        '{"bucket":"my-bucket","payload":01}\n{"bucket":"my-bucket","payload":"a\tb"}\n{"bucket":"my-bucket","payload":tru}\n{"bucket":"my-bucket","payload":{"a":1,}}',
+        '{"bucket":"my-bucket","destination":"s3","prefix":"a/b","payload":{"deep":[[[[{"x":[true,false,null,-0.5e-3]}]]]]}}',
+        '{}\n{"payload":1}\n{"bucket":"my-bucket"}\n{"bucket":"my-bucket","payload":1}{"x":1}\n{"bucket":"my-bucket","payload":1} x',
+        '',
+        '\n\n\r\n',
+      ];
+      for (const body of bodies) {
+        const bytes = Buffer.from(body, 'latin1');
+        expect(bodyText(bytes, true)).toBe(bytes);
+        expect(asBytes(bytes)).toEqual(asText(bytes));
+      }
+    });
+
+    it('answers what the text answers over 3,000 bodies of mutated lines, bytes over 0x7f included', () => {
+      let state = 20_261_126;
+      const next = () => {
+        state = (state + 0x6d2b79f5) | 0;
+        let t = Math.imul(state ^ (state >>> 15), 1 | state);
+        t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+      };
+      const lines = [
+        e({ a: [1, 2.5, 'x'], b: null }),
+        e(1, { id: 'evt-1', prefix: 'p/q' }),
+        e('caf\\u00e9', { destination: 's3' }),
+        '{ "bucket":"my-bucket" , "payload" : [ true ] }',
+        '{"bucket":"my-bucket","payload":{"s":"a\\"b\\\\c\\n"}}',
+        '',
+        '  ',
+      ];
+      const bytesToInsert = [0x7b, 0x7d, 0x5b, 0x5d, 0x22, 0x5c, 0x3a, 0x2c, 0x20, 0x0a, 0x0d, 0x09, 0x0c, 0x00, 0x7f, 0x30, 0x2d, 0x65, 0x75, 0x80, 0xc3, 0xa9, 0xff, 0xef, 0xbb, 0xbf];
+      let read = 0;
+      for (let round = 0; round < 3_000; round += 1) {
+        const count = 1 + Math.floor(next() * 8);
+        let body = Buffer.from(Array.from({ length: count }, () => lines[Math.floor(next() * lines.length)]).join(next() < 0.3 ? '\r\n' : '\n'));
+        const edits = Math.floor(next() * 4);
+        for (let k = 0; k < edits; k += 1) {
+          const at = Math.floor(next() * (body.length + 1));
+          // Mostly ASCII, so that most bodies take the byte path; the rest are decoded as text.
+          const pool = next() < 0.9 ? bytesToInsert.filter((byte) => byte < 0x80) : bytesToInsert;
+          const byte = pool[Math.floor(next() * pool.length)] as number;
+          const kind = next();
+          body = Buffer.concat([body.subarray(0, at), Buffer.from([byte]), body.subarray(kind < 0.5 ? at : at + 1)]);
+        }
+        if (bytesRead(body)) read += 1;
+        const limits = next() < 0.5 ? narrow : { lineBytes: 10_000, eventsPerRequest: 100 };
+        expect(asBytes(body, limits), body.toString('latin1')).toEqual(asText(body, limits));
+      }
+      expect(read).toBeGreaterThan(1_500);
+    });
+
+    it('keeps payloads and routing strings of its own, not views of the body, and says where each payload lies', () => {
+      const bytes = Buffer.from(`${e({ a: 1 }, { prefix: 'p', id: 'i' })}\n${e({ b: 2 }, { prefix: 'p' })}\n{"bucket":"my-bucket","pay\\u006coad":3}`);
+      const result = parseEvents(bytes, true, narrow);
+      if (!result.ok) throw new Error('expected events');
+      const [a, b, c, d] = result.spans ?? [];
+      expect([bytes.toString('latin1', a, b), bytes.toString('latin1', c, d), result.spans?.slice(4)]).toEqual(['{"a":1}', '{"b":2}', [-1, -1]]);
+    });
+
+    it('keeps payloads and routing strings of its own, not views of the body', () => {
+      const bytes = Buffer.from(`${e({ a: 1 }, { prefix: 'p', id: 'i' })}\n${e({ b: 2 }, { prefix: 'p' })}`);
+      const result = parseEvents(bytes, true, narrow);
+      bytes.fill(0x20);
+      expect(result).toEqual({
+        ok: true,
+        events: [
+          { bucket: 'my-bucket', prefix: 'p', id: 'i', destination: 's3', payload: RawJson.from('{"a":1}') },
+          { bucket: 'my-bucket', prefix: 'p', destination: 's3', payload: RawJson.from('{"b":2}') },
+        ],
+        lines: [1, 2],
+        spans: [expect.any(Number), expect.any(Number), expect.any(Number), expect.any(Number)],
+      });
+    });
   });
 });

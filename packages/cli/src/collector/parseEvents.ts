@@ -1,7 +1,10 @@
+import { isAscii } from 'node:buffer';
 import { compileValidator, ValidationError } from '@sluice/core';
 import { eventEnvelopeSchema, type EventEnvelope } from './eventEnvelopeSchema.js';
 import { readEnvelope, skipWhitespace, type SeenStrings } from './readEnvelope.js';
+import { readEnvelopeBytes, skipWhitespaceBytes, type PayloadSpan } from './readEnvelopeBytes.js';
 
+const LF = 10;
 const CR = 13;
 const COMMA = 44;
 const OPEN_BRACKET = 91;
@@ -20,7 +23,17 @@ export interface LineError {
 
 /** The events of a request body, or why they are refused. */
 export type ParsedEvents =
-  | { readonly ok: true; readonly events: EventEnvelope[]; /** The 1-based line (or array position) of each event. */ readonly lines: number[] }
+  | {
+      readonly ok: true;
+      readonly events: EventEnvelope[];
+      /** The 1-based line (or array position) of each event. */
+      readonly lines: number[];
+      /**
+       * A body read as bytes: where each event's payload lies in it, as start and end
+       * (-1 and -1 for an event whose line was parsed as text).
+       */
+      readonly spans?: number[];
+    }
   | { readonly ok: false; readonly tooMany: true; readonly count: number }
   | { readonly ok: false; readonly tooMany?: false; readonly errors: LineError[]; readonly count: number };
 
@@ -47,17 +60,34 @@ let valid: Routing | undefined;
 const MAX_LISTED_ERRORS = 100;
 
 /**
+ * A request body as {@link parseEvents} takes it: the bytes themselves for an NDJSON body all
+ * of ASCII (most JSON; read without decoding, and a character per byte, so its length is
+ * the same either way), else the text decoded from UTF-8 as before.
+ */
+export function bodyText(bytes: Buffer, ndjson: boolean): string | Buffer {
+  return ndjson && isAscii(bytes) ? bytes : bytes.toString('utf8');
+}
+
+/**
  * Reads a POST /v1/events body: NDJSON (one event per line; blank lines skipped) when
  * `ndjson`, else one JSON event or a JSON array of events. Every event is validated before
  * any is accepted, so a request is accepted whole or not at all. Payloads of envelopes in the
  * usual shape are kept as the JSON text received (a RawJson, see readEnvelope), checked
  * valid but not parsed; any other envelope is parsed with `JSON.parse`, as are payloads then.
+ * `body` is the text, or the bytes of an NDJSON body all of ASCII (see {@link bodyText}):
+ * those are read in place, with the same answers as their text; a line the byte reader does
+ * not take is decoded and parsed as text.
  */
-export function parseEvents(body: string, ndjson: boolean, limits: ParseLimits): ParsedEvents {
+export function parseEvents(body: string | Buffer, ndjson: boolean, limits: ParseLimits): ParsedEvents {
   // Each item is validated as soon as it is read, in order: no list of read items in between.
-  const out: Collected = { events: [], lines: [], errors: [], valid: undefined };
+  const out: Collected = { events: [], lines: [], errors: [], valid: undefined, spans: undefined };
   const seen: SeenStrings = {};
-  if (ndjson) {
+  // Bytes of anything but an NDJSON body all of ASCII are decoded first, as bodyText does.
+  if (typeof body !== 'string' && !(ndjson && isAscii(body))) body = body.toString('utf8');
+  if (typeof body !== 'string') {
+    const tooMany = readNdjsonBytes(body, limits, out, seen);
+    if (tooMany) return tooMany;
+  } else if (ndjson) {
     let start = 0;
     let line = 0;
     let count = 0;
@@ -83,7 +113,7 @@ export function parseEvents(body: string, ndjson: boolean, limits: ParseLimits):
       if ((end - lineStart) * 3 > limits.lineBytes) {
         text ??= body.slice(lineStart, end);
         if (Buffer.byteLength(text) > limits.lineBytes) {
-          out.errors.push({ line, error: 'line_too_long', message: `The line is ${Buffer.byteLength(text)} bytes, over the limit of ${limits.lineBytes} bytes (limits.lineBytes): split the event or raise the limit.` });
+          out.errors.push(lineTooLong(line, Buffer.byteLength(text), limits));
           continue;
         }
       }
@@ -106,9 +136,59 @@ export function parseEvents(body: string, ndjson: boolean, limits: ParseLimits):
       }
     }
   }
-  const { events, lines, errors } = out;
+  const { events, lines, errors, spans } = out;
   if (errors.length > 0) return { ok: false, errors: errors.slice(0, MAX_LISTED_ERRORS), count: errors.length };
-  return { ok: true, events, lines };
+  return spans ? { ok: true, events, lines, spans } : { ok: true, events, lines };
+}
+
+/**
+ * The NDJSON loop of {@link parseEvents} over the bytes of a body all of ASCII, where a byte
+ * is a character: the same lines, skips, limits and answers. Returns the too-many answer, if
+ * it comes to that.
+ */
+function readNdjsonBytes(body: Buffer, limits: ParseLimits, out: Collected, seen: SeenStrings): ParsedEvents | undefined {
+  let start = 0;
+  let line = 0;
+  let count = 0;
+  const spans: number[] = (out.spans = []);
+  const span: PayloadSpan = { start: -1, end: -1 };
+  while (start < body.length) {
+    let end = body.indexOf(LF, start);
+    if (end === -1) end = body.length;
+    line += 1;
+    const lineStart = start;
+    start = end + 1;
+    if (end > lineStart && body[end - 1] === CR) end -= 1;
+    const first = skipWhitespaceBytes(body, lineStart, end);
+    if (first === end) continue;
+    let text: string | undefined;
+    const object = body[first] === OPEN_BRACE;
+    if (!object) {
+      text = body.toString('latin1', lineStart, end);
+      if (text.trim() === '') continue;
+    }
+    if (count >= limits.eventsPerRequest) return { ok: false, tooMany: true, count: count + 1 };
+    count += 1;
+    if (end - lineStart > limits.lineBytes) {
+      out.errors.push(lineTooLong(line, end - lineStart, limits));
+      continue;
+    }
+    const events = out.events.length;
+    span.start = -1;
+    const read = object ? readEnvelopeBytes(body, first, end, seen, span) : undefined;
+    if (read && skipWhitespaceBytes(body, read.end, end) === end) {
+      take(out, line, read.envelope, true);
+      if (out.events.length > events) spans.push(span.start, span.end);
+    } else {
+      takeParsed(out, parseJson(text ?? body.toString('latin1', lineStart, end), line));
+      if (out.events.length > events) spans.push(-1, -1);
+    }
+  }
+  return undefined;
+}
+
+function lineTooLong(line: number, bytes: number, limits: ParseLimits): LineError {
+  return { line, error: 'line_too_long', message: `The line is ${bytes} bytes, over the limit of ${limits.lineBytes} bytes (limits.lineBytes): split the event or raise the limit.` };
 }
 
 /** What the items of a body came to so far, in order. */
@@ -122,6 +202,8 @@ interface Collected {
    * these ends at a pointer check, where one against `valid`'s copies reads every character.
    */
   valid: Routing | undefined;
+  /** For a body read as bytes: the payload spans of the events (see ParsedEvents). */
+  spans: number[] | undefined;
 }
 
 function takeParsed(out: Collected, parsed: { line: number; value: unknown } | LineError): void {

@@ -1,11 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BackpressureError, ClosedError, RawJson, type RefusedSend, type SendManyResult } from '@sluice/core';
+import { BodyPayload } from '../inspector/BodyPayload.js';
 import { newRecentEvent } from '../inspector/RecentEvent.js';
 import type { RecentEvents } from '../inspector/RecentEvents.js';
 import type { authGuard } from './authGuard.js';
 import type { CollectorContext } from './CollectorContext.js';
 import type { EventEnvelope } from './eventEnvelopeSchema.js';
-import { parseEvents, type LineError } from './parseEvents.js';
+import { bodyText, parseEvents, type LineError } from './parseEvents.js';
 import { refuse } from './refuse.js';
 import { s3RouteId } from './s3RouteId.js';
 import { SendCoalescer } from './SendCoalescer.js';
@@ -37,7 +38,8 @@ type Accepted = Parameters<RecentEvents['add']>[0];
  */
 export function postEventsRoute(app: FastifyInstance, context: CollectorContext, preHandler: ReturnType<typeof authGuard>): void {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser([...JSON_TYPES, ...NDJSON_TYPES], { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  // Bytes, not text: an NDJSON body of ASCII is read without decoding it (see bodyText).
+  app.addContentTypeParser([...JSON_TYPES, ...NDJSON_TYPES], { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   // Every event goes to "s3", the one destination the collector installs. The small requests
   // of one turn of the event loop are sent together: one spool write for many one-event requests.
   const coalescer = new SendCoalescer((items) => context.sluice.sendMany('s3', items));
@@ -51,9 +53,11 @@ function postEvents(context: CollectorContext, coalescer: SendCoalescer, request
   if (encoding !== undefined && encoding !== 'identity') {
     return refuse(reply, 415, 'unsupported_encoding', `Content-Encoding ${encoding} is not supported: send the body uncompressed. Nothing was accepted.`);
   }
-  const body = typeof request.body === 'string' ? request.body : '';
   const mediaType = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-  const parsed = parseEvents(body, NDJSON_TYPES.includes(mediaType), config.limits);
+  const ndjson = NDJSON_TYPES.includes(mediaType);
+  // Its length is in characters either way (an ASCII body has a character per byte).
+  const body = Buffer.isBuffer(request.body) ? bodyText(request.body, ndjson) : '';
+  const parsed = parseEvents(body, ndjson, config.limits);
   if (!parsed.ok) {
     if (parsed.tooMany) {
       metrics.rejected('too_many_events', parsed.count);
@@ -66,7 +70,7 @@ function postEvents(context: CollectorContext, coalescer: SendCoalescer, request
       errors: parsed.errors,
     });
   }
-  const { events, lines } = parsed;
+  const { events, lines, spans } = parsed;
   if (events.length === 0) return refuse(reply, 400, 'no_events', 'The body holds no event. Send a JSON event, a JSON array of events, or NDJSON lines.');
   // An event's record is never longer than its JSON in the body, so this request fits
   // whole or is refused whole: a client never has to work out which part was accepted.
@@ -80,7 +84,7 @@ function postEvents(context: CollectorContext, coalescer: SendCoalescer, request
     items[i] = id === undefined ? { bucket, prefix, payload } : { bucket, prefix, payload, id };
   }
   coalescer.add(items, body.length, (result, error) => {
-    if (result) answer(context, reply, events, lines, body.length, result);
+    if (result) answer(context, reply, events, lines, body, spans, result);
     else if (error instanceof ClosedError) refuse(reply, 503, 'shutting_down', 'The collector is shutting down.');
     else void reply.send(error);
   }, items.length >= COALESCE_BELOW_EVENTS);
@@ -88,11 +92,11 @@ function postEvents(context: CollectorContext, coalescer: SendCoalescer, request
 }
 
 /** Answers a request once its events were sent: 202, or per line what happened. */
-function answer(context: CollectorContext, reply: FastifyReply, events: readonly EventEnvelope[], lines: readonly number[], bodyBytes: number, result: SendManyResult): FastifyReply {
+function answer(context: CollectorContext, reply: FastifyReply, events: readonly EventEnvelope[], lines: readonly number[], body: string | Buffer, spans: readonly number[] | undefined, result: SendManyResult): FastifyReply {
   const { metrics } = context;
   const { ids, refused, stopped } = result;
   const end = stopped?.index ?? events.length;
-  record(context, ids.length, bodyBytes, recentOf(context, events, ids, refused, end));
+  record(context, ids.length, body.length, recentOf(context, events, ids, refused, end, body, spans));
   const errors: LineError[] = refused.map(({ index, error }) => ({ line: lines[index] as number, error: 'invalid_event', message: error.message }));
   if (stopped) {
     const firstRejectedLine = lines[end] as number;
@@ -122,15 +126,18 @@ function answer(context: CollectorContext, reply: FastifyReply, events: readonly
 /**
  * The accepted events of a request, for the inspector's ring: at most its capacity, the last
  * ones. Accepted are those before `end` that were not refused, in order, with `ids` theirs.
+ * `spans` are where the payloads lie in `body` when it was read as bytes.
  */
-function recentOf(context: CollectorContext, events: readonly EventEnvelope[], ids: readonly string[], refused: readonly RefusedSend[], end: number): Accepted {
+function recentOf(context: CollectorContext, events: readonly EventEnvelope[], ids: readonly string[], refused: readonly RefusedSend[], end: number, body: string | Buffer, spans: readonly number[] | undefined): Accepted {
   const capacity = context.config.inspector.recentEvents;
   const acceptedAt = context.clock.now();
   const recent: Array<Accepted[number]> = [];
   // A payload kept as text may point into the request body. Events that fill the ring hold
-  // that one body; fewer share the ring with other requests' events, and keep copies of
-  // their own, so the ring never holds a body per event.
+  // that one body (a body read as bytes: their payloads' spans of it, see BodyPayload); fewer
+  // share the ring with other requests' events, and keep copies of their own, so the ring
+  // never holds a body per event.
   const detach = ids.length < capacity;
+  const bytes = !detach && spans && typeof body !== 'string' ? body : undefined;
   let routeOf: { bucket: string; prefix: string; route: string } | undefined;
   let r = refused.length - 1;
   while (r >= 0 && (refused[r] as RefusedSend).index >= end) r -= 1;
@@ -142,7 +149,9 @@ function recentOf(context: CollectorContext, events: readonly EventEnvelope[], i
     const { destination, bucket, prefix, payload } = events[i] as EventEnvelope;
     // Lines mostly share their route: worked out once per run of them.
     if (routeOf?.bucket !== bucket || routeOf.prefix !== prefix) routeOf = { bucket, prefix, route: s3RouteId(bucket, prefix) };
-    recent.push(newRecentEvent(ids[j] as string, acceptedAt, destination, bucket, prefix, routeOf.route, detach && payload instanceof RawJson ? payload.detached() : payload));
+    const start = bytes ? (spans?.[2 * i] ?? -1) : -1;
+    const shown = bytes && start >= 0 ? new BodyPayload(bytes, start, spans?.[2 * i + 1] ?? start) : detach && payload instanceof RawJson ? payload.detached() : payload;
+    recent.push(newRecentEvent(ids[j] as string, acceptedAt, destination, bucket, prefix, routeOf.route, shown));
     j -= 1;
   }
   return recent.reverse();

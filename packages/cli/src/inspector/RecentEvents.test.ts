@@ -52,4 +52,57 @@ describe('RecentEvents', () => {
     recent.deadLetter({ identifier: 'x', destination: 's3', route: 's3://b/p/', key: undefined, events: 1, bytes: 1, reason: { at: 0, code: 'AccessDenied', message: '', attempts: 9, firstFailureAt: 0 } });
     expect(recent.get('a')).toMatchObject({ status: 'dead-letter', lastError: 'AccessDenied' });
   });
+  it('finds the most recent event of an id, and none once it left the ring', () => {
+    const recent = new RecentEvents(3, () => 0);
+    const first = entry('a');
+    recent.add([first, entry('b')]);
+    const second = entry('a');
+    recent.add([second]);
+    expect(recent.get('a')).toBe(second);
+    recent.add([entry('c'), entry('d'), entry('e')]);
+    expect(recent.get('a')).toBeUndefined();
+    expect(new RecentEvents(2, () => 0).get('a')).toBeUndefined();
+  });
+
+  it('reports a delivery, an error or a dead letter only for events still in the ring, however many left it', () => {
+    const counts = new Map<string, number>();
+    const changes: RecentEventsChange[] = [];
+    const recent = new RecentEvents(4, (id) => counts.get(id) ?? 0, (change) => changes.push(change));
+    // Many more events than the ring holds, on one route that is never delivered, in requests
+    // that do not fill the ring and that do: only the last four (one of them on another route) can be reported.
+    for (let i = 0; i < 30; i += 1) recent.add(i % 7 === 0 ? ['w', 'x', 'y', 'z'].map((id) => entry(`${id}${i}`)) : [entry(`e${i}`)]);
+    recent.add([entry('other', 's3://b/other/')]);
+    for (const { id } of recent.list()) counts.set(id, 1);
+    for (let i = 0; i < 30; i += 1) counts.set(`e${i}`, 1);
+    recent.deliveryError({ destination: 's3', route: 's3://b/p/', key: undefined, events: 1, attempt: 1, retryable: true, retryInMs: 1000, code: 'SlowDown', error: new Error() });
+    expect(changes.at(-1)?.updated.map((e) => e.id)).toEqual(['y28', 'z28', 'e29']);
+    recent.delivered(delivered('s3://b/p/', 'p/key-1.gz'));
+    expect(changes.at(-1)?.updated.map((e) => [e.id, e.status, e.key])).toEqual([
+      ['y28', 'delivered', 'p/key-1.gz'],
+      ['z28', 'delivered', 'p/key-1.gz'],
+      ['e29', 'delivered', 'p/key-1.gz'],
+    ]);
+    // Delivered events are no longer the route's undelivered ones.
+    const before = changes.length;
+    recent.deadLetter({ identifier: 'x', destination: 's3', route: 's3://b/p/', key: undefined, events: 1, bytes: 1, reason: { at: 0, code: 'AccessDenied', message: '', attempts: 9, firstFailureAt: 0 } });
+    expect(changes.length).toBe(before);
+    expect(recent.get('other')).toMatchObject({ status: 'pending' });
+  });
+
+  it('reports events added whole to a full ring as pending of their own route', () => {
+    const counts = new Map<string, number>();
+    const changes: RecentEventsChange[] = [];
+    const recent = new RecentEvents(2, (id) => counts.get(id) ?? 0, (change) => changes.push(change));
+    recent.add([entry('a', 's3://b/old/'), entry('b', 's3://b/old/')]);
+    recent.add([entry('c'), entry('d')]);
+    expect(changes.at(-1)?.added.map((e) => e.id)).toEqual(['c', 'd']);
+    counts.set('a', 1).set('c', 1).set('d', 1);
+    recent.delivered(delivered('s3://b/old/', 'old/key.gz'));
+    expect(recent.list().map((e) => e.status)).toEqual(['pending', 'pending']);
+    recent.delivered(delivered('s3://b/p/', 'p/key.gz'));
+    expect(recent.list().map((e) => [e.id, e.status])).toEqual([
+      ['c', 'delivered'],
+      ['d', 'delivered'],
+    ]);
+  });
 });

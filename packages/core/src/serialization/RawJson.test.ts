@@ -134,4 +134,46 @@ describe('RawJson', () => {
     const read = RawJson.read('xx{"a":1}', 2);
     expect(read?.value.detached()).toEqual(RawJson.from('{"a":1}'));
   });
+
+  it('reads ASCII bytes as read reads the same text: the same values, ends and refusals, over 20,000 mutations', () => {
+    const next = random(20_261_127);
+    const ascii = ALPHABET.filter((char) => char.charCodeAt(0) < 0x80);
+    const disagreements: string[] = [];
+    let accepted = 0;
+    for (let round = 0; round < 20_000; round += 1) {
+      let text = SAMPLES[round % SAMPLES.length] as string;
+      const edits = 1 + Math.floor(next() * 3);
+      for (let e = 0; e < edits; e += 1) {
+        const at = Math.floor(next() * (text.length + 1));
+        const char = ascii[Math.floor(next() * ascii.length)] as string;
+        const kind = next();
+        text = kind < 0.4 ? text.slice(0, at) + char + text.slice(at) : kind < 0.7 ? text.slice(0, at) + text.slice(at + 1) : text.slice(0, at) + char + text.slice(at + 1);
+      }
+      // Inside a larger text, bounded by `end`, as a line of a body is read.
+      const bytes = Buffer.from(`xx${text}yy`, 'latin1');
+      const start = 2 + Math.min(text.length, Math.floor(next() * 2));
+      const fromText = RawJson.read(`xx${text}yy`, start, 2 + text.length);
+      const fromBytes = RawJson.readAscii(bytes, start, 2 + text.length);
+      if (fromBytes) accepted += 1;
+      if (fromText?.end !== fromBytes?.end || fromText?.value.json !== fromBytes?.value.json) disagreements.push(text);
+    }
+    expect(disagreements).toEqual([]);
+    expect(accepted).toBeGreaterThan(2_000);
+    expect(accepted).toBeLessThan(18_000);
+  }, 60_000);
+
+  it('refuses from bytes what JSON.parse refuses, and any byte over 0x7f (text to decode and read as a string)', () => {
+    for (const text of ['', ' ', '01', '1.', '.5', '-', '1e', '+1', 'NaN', 'tru', 'nulls', 'nul', '"a\tb"', '"\\x"', '"\\u12g4"', '"\\u12"', '"\\', '[1,]', '{"a":1,}', '{"a"}', '{a:1}', '[1 2]', '"open', '[']) {
+      // Undefined, or a value that ends before the text does (as '0' of '01'): never the whole text.
+      const read = RawJson.readAscii(Buffer.from(text, 'latin1'), 0);
+      expect(read === undefined || read.end < text.length).toBe(true);
+    }
+    expect(RawJson.readAscii(Buffer.from('"\u00e9"', 'utf8'), 0)).toBeUndefined();
+    expect(RawJson.readAscii(Buffer.from('{"a":"\u00e9"}', 'utf8'), 0)).toBeUndefined();
+    expect(RawJson.readAscii(Buffer.from([0x22, 0x80, 0x22]), 0)).toBeUndefined();
+    expect(RawJson.readAscii(Buffer.from('{"a" : [ 1 ,\r\n\t2 ] }', 'latin1'), 0)?.value.json).toBe('{"a":[1,2]}');
+    expect(RawJson.readAscii(Buffer.from('[1,2]'), 0, 4)).toBeUndefined();
+    const deep = Buffer.from(`${'['.repeat(200_000)}${']'.repeat(200_000)}`);
+    expect(RawJson.readAscii(deep, 0)?.value.json).toHaveLength(400_000);
+  });
 });

@@ -1,8 +1,10 @@
 import { SerializationError } from '../errors/SerializationError.js';
 import { compactJson, scanJsonValue, skipJsonWhitespace, type JsonScan } from './scanJson.js';
+import { scanJsonBytes, type JsonBytesScan } from './scanJsonBytes.js';
 
 // Kept between reads: the values of one text share its search for escapes (it holds that one text).
 const scan: JsonScan = { spaced: false, text: '', specialFrom: 0, special: 0 };
+const scanBytes: JsonBytesScan = { spaced: false };
 
 /**
  * A payload that is already JSON text, proven valid when it was made: send it as `payload`
@@ -48,6 +50,20 @@ export class RawJson {
     const after = scanJsonValue(text, start, end, scan);
     if (after < 0) return undefined;
     return { value: new RawJson(scan.spaced ? compactJson(text, start, after) : text.slice(start, after)), end: after };
+  }
+
+  /**
+   * {@link RawJson.read} over bytes of ASCII text (a request body, say): the value that
+   * starts exactly at `start` of `bytes` and ends by `end`, and the index just after it; or
+   * undefined if no valid JSON value starts there or it holds a byte over 0x7f (decode such
+   * text and use `read`). The value's text is a string of its own, holding no reference to
+   * `bytes`.
+   */
+  static readAscii(bytes: Buffer, start: number, end = bytes.length): { value: RawJson; end: number } | undefined {
+    const after = scanJsonBytes(bytes, start, end, scanBytes);
+    if (after < 0) return undefined;
+    const text = bytes.toString('latin1', start, after);
+    return { value: new RawJson(scanBytes.spaced ? compactJson(text, 0, text.length) : text), end: after };
   }
 
   /** The same value in a string of its own, holding no larger text it was read from in memory. */

@@ -49,4 +49,22 @@ describe('writeRecordsFully', () => {
       fs.closeSync(fd);
     }
   });
+
+  it('stores the bytes each record would be alone, across the runs it joins records into', () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-write-'));
+    folders.push(folder);
+    const fd = fs.openSync(path.join(folder, 'records'), 'w+', 0o600);
+    try {
+      // Records of 1 to 700 characters, ASCII, Latin-1, three-byte and four-byte characters
+      // and a lone surrogate before the terminator: the runs of 32 Ki characters end in
+      // the middle of none of them, wherever they fall.
+      const texts = ['a', 'ü', '€', '😀', 'x\uD800'];
+      const records = Array.from({ length: 600 }, (_, i) => `{"i":${i},"t":"${(texts[i % texts.length] as string).repeat(1 + ((i * 37) % 140))}"}\n`);
+      const expected = Buffer.concat(records.map((record) => Buffer.from(record, 'utf8')));
+      expect(writeRecordsFully(fd, records, 3)).toBe(expected.length);
+      expect(fs.readFileSync(path.join(folder, 'records')).subarray(3).equals(expected)).toBe(true);
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
 });
