@@ -1,10 +1,10 @@
 import { createHash, Hash } from 'node:crypto';
-import { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
-import { PutObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseS3Options } from '../config.js';
 import { MultipartStream } from './MultipartStream.js';
+import { signingClient } from '../../test-support/signingClient.js';
 
 const MIB = 1024 * 1024;
 const PART = 5 * MIB;
@@ -21,35 +21,6 @@ function recordingClient() {
     },
   };
   return { client: client as unknown as S3Client, bodies };
-}
-
-/**
- * A real S3 client whose requests, signed and with their checksum headers, are answered in
- * the process: records each UploadPart's headers and body.
- */
-function signingClient(checksumMode: 'WHEN_SUPPORTED' | 'WHEN_REQUIRED') {
-  const parts: Array<{ readonly headers: Record<string, string>; readonly body: Buffer }> = [];
-  const created = '<?xml version="1.0" encoding="UTF-8"?><InitiateMultipartUploadResult><Bucket>bucket</Bucket><Key>k</Key><UploadId>upload-1</UploadId></InitiateMultipartUploadResult>';
-  const completed = '<?xml version="1.0" encoding="UTF-8"?><CompleteMultipartUploadResult><Bucket>bucket</Bucket><Key>k</Key><ETag>"e"</ETag></CompleteMultipartUploadResult>';
-  const client = new S3Client({
-    region: 'us-east-1',
-    endpoint: 'http://127.0.0.1:9',
-    forcePathStyle: true,
-    // As DefaultS3ClientProvider makes it.
-    requestChecksumCalculation: checksumMode,
-    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'placeholder' },
-    requestHandler: {
-      handle: (request: { method: string; query: Record<string, unknown>; headers: Record<string, string>; body: unknown }) => {
-        let text = '';
-        if (request.query.partNumber !== undefined || (request.method === 'PUT' && request.query.uploadId === undefined)) {
-          parts.push({ headers: { ...request.headers }, body: Buffer.from(request.body as Uint8Array) });
-        } else if (request.method === 'POST') text = request.query.uploadId === undefined ? created : completed;
-        const response = { statusCode: 200, reason: 'OK', headers: { etag: '"e"', 'content-type': 'application/xml' }, body: Readable.from([Buffer.from(text)]) };
-        return Promise.resolve({ response });
-      },
-    },
-  });
-  return { client, parts };
 }
 
 function stream(client: S3Client, options: Parameters<typeof parseS3Options>[0] = {}) {
@@ -111,7 +82,7 @@ describe('MultipartStream', () => {
   it.each(['WHEN_SUPPORTED', 'WHEN_REQUIRED'] as const)(
     'with checksumMode %s, signs each part and a small PutObject with the SHA-256 of its body and sends the CRC32 S3 checks, both gathered as the pieces came',
     async (checksumMode) => {
-      const { client, parts } = signingClient(checksumMode);
+      const { client, sent: parts } = signingClient(checksumMode);
       // The SDK would hash each body whole, in the turn that sends it.
       const update = vi.spyOn(Hash.prototype, 'update');
       const small = bytes(1, 1_000);
