@@ -51,6 +51,38 @@ function s3Options(endpoint) {
   return { endpoint, forcePathStyle: true, credentials: { ...CREDENTIALS } };
 }
 
+/**
+ * What `heavy` and `heavy-floor` measure around their producer loops, started together: CPU
+ * (process and by thread), the event loop's delay, RSS, and the lines that landed under
+ * `prefix`. `finish()` once the object is stored returns those fields.
+ */
+function heavyMeasures() {
+  const stop = rssSampler();
+  const start = process.hrtime.bigint();
+  const cpuStart = process.cpuUsage();
+  const threads = threadCpu();
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
+  return {
+    elapsedSeconds: () => Number(process.hrtime.bigint() - start) / 1e9,
+    async finish({ endpoint, prefix, directory }) {
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      const cpu = process.cpuUsage(cpuStart);
+      loop.disable();
+      const byThread = threads();
+      const memory = stop();
+      const client = adminClient(endpoint);
+      const landed = await countLines(client, `${prefix}/`);
+      client.destroy();
+      if (directory) await rm(directory, { recursive: true, force: true });
+      return {
+        delivered: landed.lines, objects: landed.objects, seconds, processCpuSeconds: (cpu.user + cpu.system) / 1e6, ...byThread,
+        loopMaxMs: loop.max / 1e6, loopP99Ms: loop.percentile(99) / 1e6, ...memory,
+      };
+    },
+  };
+}
+
 const scenarios = {
   async heavy({ endpoint, megabytes = 1024, spool = 'memory', prefix = `heavy-${spool}`, turns = false }) {
     const pool = generateEvents(20_000, 20_240_601);
@@ -59,16 +91,11 @@ const scenarios = {
     const modules = [new ContainerModule(({ bind }) => void bind(CLOCK).toConstantValue(clock)), s3Module(s3Options(endpoint))];
     if (directory) modules.unshift(fileSpoolModule({ directory, fsync: 'never' }));
     const sluice = createSluice({ drainOnExit: false, modules });
-    const stop = rssSampler();
-    const start = process.hrtime.bigint();
+    const measures = heavyMeasures();
     let bytes = 0;
     let sent = 0;
     let waits = 0;
     const target = megabytes * MIB;
-    const cpuStart = process.cpuUsage();
-    const threads = threadCpu();
-    const loop = monitorEventLoopDelay({ resolution: 1 });
-    loop.enable();
     // As in scenarios.mjs: the producer's own longest turn, part of any loop maximum around it.
     let producerTurnMaxMs = 0;
     const recorder = turns ? turnRecorder() : undefined;
@@ -98,22 +125,13 @@ const scenarios = {
       recorder?.end();
       await yieldLoop();
     }
-    const sendingSeconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const sendingSeconds = measures.elapsedSeconds();
     await clock.advance(60_000);
     await sluice.close();
-    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    const cpu = process.cpuUsage(cpuStart);
-    loop.disable();
-    const byThread = threads();
-    const memory = stop();
-    const client = adminClient(endpoint);
-    const landed = await countLines(client, `${prefix}/`);
-    client.destroy();
-    if (directory) await rm(directory, { recursive: true, force: true });
+    const measured = await measures.finish({ endpoint, prefix, directory });
     return {
-      spool, megabytes, sent, delivered: landed.lines, objects: landed.objects, eventsPerSec: sent / seconds, sendingSeconds, seconds,
-      processCpuSeconds: (cpu.user + cpu.system) / 1e6, ...byThread, loopMaxMs: loop.max / 1e6, loopP99Ms: loop.percentile(99) / 1e6,
-      producerTurnMaxMs, backpressureWaits: waits, ...memory, ...(recorder ? { producerTurns: recorder.report() } : {}),
+      spool, megabytes, sent, ...measured, eventsPerSec: sent / measured.seconds, sendingSeconds,
+      producerTurnMaxMs, backpressureWaits: waits, ...(recorder ? { producerTurns: recorder.report() } : {}),
     };
   },
 
@@ -129,16 +147,11 @@ const scenarios = {
     const directory = spool === 'file' ? await mkdtemp(path.join(tmpdir(), 'sluice-bench-floor-')) : undefined;
     const pipe = floorPipeline({ endpoint, key: `${prefix}/minute.ndjson.gz`, directory, fileWrites });
     await pipe.warm();
-    const stop = rssSampler();
-    const start = process.hrtime.bigint();
+    const measures = heavyMeasures();
     let bytes = 0;
     let sent = 0;
     let waits = 0;
     const target = megabytes * MIB;
-    const cpuStart = process.cpuUsage();
-    const threads = threadCpu();
-    const loop = monitorEventLoopDelay({ resolution: 1 });
-    loop.enable();
     let producerTurnMaxMs = 0;
     const recorder = turns ? turnRecorder() : undefined;
     while (bytes < target) {
@@ -160,21 +173,12 @@ const scenarios = {
       }
       await yieldLoop();
     }
-    const sendingSeconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const sendingSeconds = measures.elapsedSeconds();
     await pipe.end();
-    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    const cpu = process.cpuUsage(cpuStart);
-    loop.disable();
-    const byThread = threads();
-    const memory = stop();
-    const client = adminClient(endpoint);
-    const landed = await countLines(client, `${prefix}/`);
-    client.destroy();
-    if (directory) await rm(directory, { recursive: true, force: true });
+    const measured = await measures.finish({ endpoint, prefix, directory });
     return {
-      spool, fileWrites: directory ? fileWrites : undefined, megabytes, sent, delivered: landed.lines, objects: landed.objects, eventsPerSec: sent / seconds, sendingSeconds, seconds,
-      processCpuSeconds: (cpu.user + cpu.system) / 1e6, ...byThread, loopMaxMs: loop.max / 1e6, loopP99Ms: loop.percentile(99) / 1e6,
-      producerTurnMaxMs, backpressureWaits: waits, ...memory, ...(recorder ? { producerTurns: recorder.report() } : {}),
+      spool, fileWrites: directory ? fileWrites : undefined, megabytes, sent, ...measured, eventsPerSec: sent / measured.seconds, sendingSeconds,
+      producerTurnMaxMs, backpressureWaits: waits, ...(recorder ? { producerTurns: recorder.report() } : {}),
     };
   },
 
